@@ -1,0 +1,235 @@
+"""Rule packs: the data behind the pattern fixers, as TOML files.
+
+A pack is a TOML file with an optional ``[pack]`` table and a list of
+``[[rule]]`` tables::
+
+    [pack]
+    description = "Scraper and auto-blog leftovers"
+
+    [[rule]]
+    id = "artifacts/wp-shortcode"
+    summary = "WordPress shortcode left in the text"
+    safety = "safe"                  # or "unsafe"
+    confidence = 1.0
+    pattern = '''\\[ad_\\d+\\]'''
+    replacement = ""
+    examples = [{ before = "[ad_1]\\nText.", after = "Text." }]
+    counter_examples = ["A citation [1] stays."]
+
+Every fixer that reads packs names the extra keys it accepts; anything else
+is an error that names the file, the line and the key. Patterns use the
+``regex`` module's syntax and are matched with a timeout, so a user's pattern
+that backtracks badly fails loudly instead of hanging a corpus run.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import regex
+
+from textfix.model import Example, Rule
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+#: seconds one pattern may spend on one document before the run fails
+PATTERN_TIMEOUT = 5.0
+
+COMMON_KEYS = frozenset(
+    {"id", "summary", "safety", "confidence", "pattern", "flags", "replacement",
+     "message", "examples", "counter_examples"}
+)
+
+
+class RulePackError(ValueError):
+    """A rule pack that cannot be used, with where the problem is."""
+
+    def __init__(self, path: str, message: str, line: int | None = None, key: str | None = None):
+        self.path = path
+        self.line = line
+        self.key = key
+        where = path if line is None else f"{path}:{line}"
+        what = f" (key {key!r})" if key else ""
+        super().__init__(f"{where}: {message}{what}")
+
+
+@dataclass(frozen=True)
+class PackRule:
+    """A rule as a pack describes it: the documented :class:`Rule` plus its data."""
+
+    rule: Rule
+    pattern: regex.Pattern[str] | None
+    replacement: str | None
+    message: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.rule.id
+
+
+@dataclass(frozen=True)
+class Pack:
+    path: str
+    meta: Mapping[str, Any]
+    rules: tuple[PackRule, ...]
+
+
+_FLAG_BITS = {"i": regex.IGNORECASE, "m": regex.MULTILINE, "x": regex.VERBOSE, "s": regex.DOTALL}
+
+
+def _line_of(source: str, rule_index: int, key: str | None) -> int | None:
+    """Best-effort line number of ``key`` in the ``rule_index``-th ``[[rule]]`` table."""
+    lines = source.splitlines()
+    seen = -1
+    for n, line in enumerate(lines, 1):
+        if line.strip().startswith("[[rule]]"):
+            seen += 1
+            if seen == rule_index:
+                if key is None:
+                    return n
+                for m, later in enumerate(lines[n:], n + 1):
+                    stripped = later.strip()
+                    if stripped.startswith("[["):
+                        break
+                    if stripped.split("=", 1)[0].strip() == key:
+                        return m
+                return n
+    return None
+
+
+def _examples(raw: Any, path: str, source: str, index: int) -> tuple[Example, ...]:
+    out = []
+    if not isinstance(raw, list):
+        raise RulePackError(path, "examples must be a list", _line_of(source, index, "examples"),
+                            "examples")
+    for ex in raw:
+        if isinstance(ex, list) and len(ex) == 2 and all(isinstance(x, str) for x in ex):
+            out.append(Example(ex[0], ex[1]))
+        elif isinstance(ex, dict) and isinstance(ex.get("before"), str) and set(ex) <= {
+            "before", "after", "flag"
+        }:
+            out.append(Example(ex["before"], ex.get("after"), ex.get("flag")))
+        else:
+            raise RulePackError(
+                path,
+                "each example is {before = ..., after = ...} or {before = ..., flag = ...}",
+                _line_of(source, index, "examples"),
+                "examples",
+            )
+    return tuple(out)
+
+
+def parse_pack(
+    source: str,
+    path: str,
+    *,
+    extra_keys: Iterable[str] = (),
+    id_prefix: str = "",
+    require_pattern: bool = True,
+    respects_protection: bool = True,
+) -> Pack:
+    """Parse and validate one pack's TOML text (``path`` is for messages)."""
+    try:
+        data = tomllib.loads(source)
+    except tomllib.TOMLDecodeError as exc:
+        raise RulePackError(path, f"not valid TOML: {exc}") from None
+    unknown_top = set(data) - {"pack", "rule"}
+    if unknown_top:
+        key = sorted(unknown_top)[0]
+        line = next((n for n, ln in enumerate(source.splitlines(), 1)
+                     if ln.strip().lstrip("[").startswith(key)), None)
+        raise RulePackError(path, "unknown top-level key", line, key)
+    allowed = COMMON_KEYS | set(extra_keys)
+    rules: list[PackRule] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(data.get("rule", [])):
+        def fail(message: str, key: str | None = None, _i: int = index) -> RulePackError:
+            return RulePackError(path, message, _line_of(source, _i, key), key)
+
+        for key in raw:
+            if key not in allowed:
+                raise fail("unknown key in [[rule]]", key)
+        rid = raw.get("id")
+        if not isinstance(rid, str) or not rid:
+            raise fail("every rule needs an id", "id")
+        if id_prefix and not rid.startswith(id_prefix):
+            rid = id_prefix + rid
+        if rid in seen:
+            raise fail(f"duplicate rule id {rid}", "id")
+        seen.add(rid)
+        safety = raw.get("safety", "safe")
+        if safety not in ("safe", "unsafe"):
+            raise fail("safety is 'safe' or 'unsafe'", "safety")
+        confidence = raw.get("confidence", 1.0)
+        if not isinstance(confidence, (int, float)) or not 0 <= confidence <= 1:
+            raise fail("confidence is a number between 0 and 1", "confidence")
+        pattern = None
+        if "pattern" in raw:
+            bits = 0
+            for ch in raw.get("flags", ""):
+                if ch not in _FLAG_BITS:
+                    raise fail(f"unknown regex flag {ch!r}", "flags")
+                bits |= _FLAG_BITS[ch]
+            try:
+                pattern = regex.compile(raw["pattern"], bits | regex.VERSION0)
+            except regex.error as exc:
+                raise fail(f"pattern does not compile: {exc}", "pattern") from None
+        elif require_pattern:
+            raise fail("rule has no pattern", "pattern")
+        counter = raw.get("counter_examples", [])
+        if not isinstance(counter, list) or not all(isinstance(c, str) for c in counter):
+            raise fail("counter_examples must be a list of strings", "counter_examples")
+        summary = raw.get("summary", "")
+        if not isinstance(summary, str) or not summary:
+            raise fail("every rule needs a one-line summary", "summary")
+        rule = Rule(
+            id=rid,
+            summary=summary,
+            safety=safety,
+            examples=_examples(raw.get("examples", []), path, source, index),
+            counter_examples=tuple(counter),
+            confidence=float(confidence),
+            respects_protection=respects_protection,
+        )
+        replacement = raw.get("replacement")
+        if replacement is not None and not isinstance(replacement, str):
+            raise fail("replacement must be a string", "replacement")
+        extra = {k: v for k, v in raw.items() if k not in COMMON_KEYS}
+        rules.append(PackRule(rule, pattern, replacement, raw.get("message", summary), extra))
+    return Pack(path, data.get("pack", {}), tuple(rules))
+
+
+def read_pack(path: str | Path, **kwargs: Any) -> Pack:
+    """Load a user's pack from a file."""
+    p = Path(path)
+    try:
+        source = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RulePackError(str(p), f"cannot read rule pack: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise RulePackError(str(p), "rule pack is not UTF-8") from None
+    return parse_pack(source, str(p), **kwargs)
+
+
+@lru_cache(maxsize=None)
+def builtin_pack(name: str, **kwargs: Any) -> Pack:
+    """Load a pack shipped in ``textfix/rules`` (``"artifacts.toml"``, ``"calques/fr-en.toml"``)."""
+    ref = resources.files("textfix") / "rules" / name
+    return parse_pack(ref.read_text(encoding="utf-8"), f"textfix/rules/{name}", **kwargs)
+
+
+def finditer(pattern: regex.Pattern[str], text: str, pos: int = 0, endpos: int | None = None):
+    """``pattern.finditer`` with the pack timeout: a runaway pattern raises ``TimeoutError``."""
+    if endpos is None:
+        endpos = len(text)
+    return pattern.finditer(text, pos, endpos, timeout=PATTERN_TIMEOUT)

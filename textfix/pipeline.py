@@ -1,0 +1,378 @@
+"""Run fixers in order, decide which edits apply, and keep one offset map.
+
+Each fixer sees the text as the previous fixers left it. Its edits are
+filtered (rule selection, protected spans, safety and confidence) and applied,
+and the pipeline composes them with everything applied before into a single
+list of edits in the ORIGINAL text's coordinates: when a later edit touches
+text an earlier edit produced, the two become one edit that names both rules.
+Replaying :attr:`Result.edits` on the input therefore gives the output, and no
+two of them overlap.
+
+The fixers run again on their own output until nothing changes (at most
+``max_passes`` times), so ``clean(clean(x).text).text == clean(x).text``.
+Flags come from the last pass, which saw the final text, and are mapped back
+to the original.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from textfix.model import Document, Edit, Fixer, Flag, Result, Rule
+from textfix.options import Options
+
+
+def selector_matches(selector: str, rule_id: str) -> bool:
+    """``spacing`` matches ``spacing/glued-sentence``; ``ALL`` matches everything."""
+    if selector == "ALL":
+        return True
+    selector = selector.rstrip("/")
+    return rule_id == selector or rule_id.startswith(selector + "/")
+
+
+@dataclass(slots=True)
+class _Change:
+    """An applied change in original coordinates (mutable while composing)."""
+
+    start: int
+    end: int
+    replacement: str
+    rules: list[str]
+    messages: list[str]
+    confidence: float
+
+    def to_edit(self, original: str) -> Edit:
+        return Edit(
+            start=self.start,
+            end=self.end,
+            replacement=self.replacement,
+            rule=self.rules[0],
+            message="; ".join(dict.fromkeys(m for m in self.messages if m)),
+            confidence=self.confidence,
+            original=original[self.start : self.end],
+            rules=tuple(self.rules),
+        )
+
+
+@dataclass(slots=True)
+class _OffsetMap:
+    """The applied changes, sorted and disjoint, in original coordinates."""
+
+    original: str
+    changes: list[_Change] = field(default_factory=list)
+
+    def _current_starts(self) -> list[int]:
+        out = []
+        delta = 0
+        for c in self.changes:
+            out.append(c.start + delta)
+            delta += len(c.replacement) - (c.end - c.start)
+        return out
+
+    def compose(self, text: str, edits: Sequence[Edit]) -> None:
+        """Fold ``edits`` (sorted, disjoint, offsets into ``text``) into the map.
+
+        ``text`` is the current text, i.e. the original with every change so
+        far applied. Edits and earlier changes that overlap or touch are merged
+        into one change spanning both.
+        """
+        old = self.changes
+        cur_starts = self._current_starts()
+        # (current start, current end, kind, index): kind 0 = old change, 1 = new edit
+        intervals: list[tuple[int, int, int, int]] = [
+            (cur_starts[i], cur_starts[i] + len(c.replacement), 0, i) for i, c in enumerate(old)
+        ]
+        intervals += [(e.start, e.end, 1, j) for j, e in enumerate(edits)]
+        intervals.sort()
+        merged: list[_Change] = []
+        delta = 0  # size change of the old changes before the current cluster
+        k = 0
+        n = len(intervals)
+        while k < n:
+            a, b, _, _ = intervals[k]
+            cluster = [intervals[k]]
+            k += 1
+            while k < n and intervals[k][0] <= b:
+                b = max(b, intervals[k][1])
+                cluster.append(intervals[k])
+                k += 1
+            old_ids = [i for _, _, kind, i in cluster if kind == 0]
+            olds = [old[i] for i in old_ids]
+            news = [edits[j] for _, _, kind, j in cluster if kind == 1]
+            old_delta = sum(len(c.replacement) - (c.end - c.start) for c in olds)
+            if not news:
+                merged.extend(olds)
+                delta += old_delta
+                continue
+            # map the cluster's ends back to the original
+            if old_ids and cur_starts[old_ids[0]] == a:
+                o_a = olds[0].start
+            else:
+                o_a = a - delta
+            if old_ids and cur_starts[old_ids[-1]] + len(olds[-1].replacement) == b:
+                o_b = olds[-1].end
+            else:
+                o_b = b - delta - old_delta
+            pieces: list[str] = []
+            pos = a
+            for e in news:
+                pieces.append(text[pos : e.start])
+                pieces.append(e.replacement)
+                pos = e.end
+            pieces.append(text[pos:b])
+            replacement = "".join(pieces)
+            delta += old_delta
+            if replacement == self.original[o_a:o_b]:
+                continue  # the edits undid each other
+            rules: list[str] = []
+            messages: list[str] = []
+            for c in olds:
+                rules += c.rules
+                messages += c.messages
+            for e in news:
+                rules.append(e.rule)
+                messages.append(e.message)
+            merged.append(
+                _Change(
+                    start=o_a,
+                    end=o_b,
+                    replacement=replacement,
+                    rules=list(dict.fromkeys(rules)),
+                    messages=messages,
+                    confidence=min([c.confidence for c in olds] + [e.confidence for e in news]),
+                )
+            )
+        self.changes = merged
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a span of the current text to the original.
+
+        A position inside text an earlier change produced maps to that change's
+        edge, so a flag on rewritten text covers the whole original it replaced.
+        """
+        starts = self._current_starts()
+        return self._map(start, starts, is_end=False), self._map(end, starts, is_end=True)
+
+    def _map(self, pos: int, starts: list[int], *, is_end: bool) -> int:
+        i = bisect.bisect_right(starts, pos) - 1
+        if i < 0:
+            return pos
+        ch = self.changes[i]
+        c = starts[i]
+        cend = c + len(ch.replacement)
+        if pos > cend:
+            return pos - (c - ch.start) - (len(ch.replacement) - (ch.end - ch.start))
+        if is_end:
+            return ch.start if pos == c else ch.end
+        return ch.end if pos == cend else ch.start
+
+    def edits(self) -> list[Edit]:
+        return [c.to_edit(self.original) for c in self.changes]
+
+
+def apply_sorted(text: str, edits: Sequence[Edit]) -> str:
+    out = []
+    pos = 0
+    for e in edits:
+        out.append(text[pos : e.start])
+        out.append(e.replacement)
+        pos = e.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+class Pipeline:
+    """An ordered list of fixers plus the policy that decides which edits apply."""
+
+    def __init__(
+        self,
+        fixers: Iterable[Fixer],
+        *,
+        select: Iterable[str] | None = None,
+        ignore: Iterable[str] = (),
+        unsafe_fixes: bool | None = None,
+        min_confidence: float = 0.8,
+        max_passes: int = 4,
+        options: dict[str, Any] | None = None,
+    ) -> None:
+        self.select = tuple(select) if select is not None else None
+        self.ignore = tuple(ignore)
+        self.unsafe_fixes = unsafe_fixes
+        self.min_confidence = min_confidence
+        self.max_passes = max(1, max_passes)
+        self.options = dict(options or {})
+        all_fixers = list(fixers)
+        self._rules: dict[str, Rule] = {}
+        self.fixers: list[Fixer] = []
+        for fixer in all_fixers:
+            for rule in fixer.rules:
+                self._rules[rule.id] = rule
+            if any(self.is_selected(r.id) for r in fixer.rules):
+                self.fixers.append(fixer)
+        self._all_fixers = all_fixers
+        self._selected_cache: dict[str, bool] = {}
+
+    # --- rules -------------------------------------------------------------
+
+    @property
+    def rules(self) -> list[Rule]:
+        """Every rule the pipeline's fixers know, selected or not."""
+        return list(self._rules.values())
+
+    def is_selected(self, rule_id: str) -> bool:
+        if self.select is not None and not any(selector_matches(s, rule_id) for s in self.select):
+            return False
+        return not any(selector_matches(s, rule_id) for s in self.ignore)
+
+    def _selected(self, rule_id: str) -> bool:
+        hit = self._selected_cache.get(rule_id)
+        if hit is None:
+            hit = self._selected_cache[rule_id] = self.is_selected(rule_id)
+        return hit
+
+    def rule(self, rule_id: str) -> Rule | None:
+        """The rule with this id, or the closest rule whose id is a prefix of it."""
+        r = self._rules.get(rule_id)
+        while r is None and "/" in rule_id:
+            rule_id = rule_id.rsplit("/", 1)[0]
+            r = self._rules.get(rule_id)
+        return r
+
+    # --- running -----------------------------------------------------------
+
+    def _should_apply(self, rule: Rule | None, edit: Edit) -> bool:
+        if rule is not None and rule.safety == "safe":
+            return True
+        if self.unsafe_fixes is not None:
+            return self.unsafe_fixes
+        return edit.confidence >= self.min_confidence
+
+    def _run_fixer(self, fixer: Fixer, doc: Document) -> tuple[list[Edit], list[Flag]]:
+        edits: list[Edit] = []
+        flags: list[Flag] = []
+        for item in fixer.run(doc):
+            rid = item.rule
+            if not self._selected(rid):
+                continue
+            rule = self.rule(rid)
+            guarded = rule is None or rule.respects_protection
+            if isinstance(item, Flag):
+                if guarded and doc.protected and _inside_protected(doc, item.start, item.end):
+                    continue
+                flags.append(item)
+                continue
+            if item.start == item.end and not item.replacement:
+                continue
+            if doc.text[item.start : item.end] == item.replacement:
+                continue
+            if guarded and doc.is_protected(item.start, item.end):
+                continue
+            if self._should_apply(rule, item):
+                edits.append(item)
+            else:
+                flags.append(
+                    Flag(item.start, item.end, rid, item.message, item.replacement, item.confidence)
+                )
+        return _disjoint(edits), flags
+
+    def clean(self, text: str) -> Result:
+        """Clean ``text`` and explain every change."""
+        if not isinstance(text, str):
+            raise TypeError(f"textfix cleans str, not {type(text).__name__}")
+        offsets = _OffsetMap(text)
+        current = text
+        flags: list[Flag] = []
+        for _ in range(self.max_passes):
+            changed = False
+            flags = []
+            doc = Document(current, self.options)
+            for fixer in self.fixers:
+                edits, stage_flags = self._run_fixer(fixer, doc)
+                for f in stage_flags:
+                    s, e = offsets.to_original(f.start, f.end)
+                    flags.append(Flag(s, e, f.rule, f.message, f.suggestion, f.confidence))
+                if edits:
+                    offsets.compose(current, edits)
+                    current = apply_sorted(current, edits)
+                    doc = Document(current, self.options)
+                    changed = True
+            if not changed:
+                break
+        flags.sort(key=lambda f: (f.start, f.end, f.rule))
+        return Result(original=text, text=current, edits=offsets.edits(), flags=_unique(flags))
+
+
+def _inside_protected(doc: Document, start: int, end: int) -> bool:
+    for s, e in doc.protected:
+        if s <= start and end <= e:
+            return True
+        if s > start:
+            break
+    return False
+
+
+def _disjoint(edits: list[Edit]) -> list[Edit]:
+    """Sort edits and drop any that overlap one kept before it."""
+    if len(edits) < 2:
+        return edits
+    edits.sort(key=lambda e: (e.start, e.end))
+    out = [edits[0]]
+    for e in edits[1:]:
+        last = out[-1]
+        if e.start < last.end or (e.start == last.start and e.start == e.end == last.end):
+            continue
+        if e.start == e.end == last.end and last.start == last.end:
+            continue  # two insertions at one point: order would be ambiguous
+        out.append(e)
+    return out
+
+
+def _unique(flags: list[Flag]) -> list[Flag]:
+    seen = set()
+    out = []
+    for f in flags:
+        key = (f.start, f.end, f.rule, f.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+# --- the default pipeline ----------------------------------------------------
+
+FixerFactory = Callable[[Options], "Fixer | None"]
+
+
+def default_fixers(options: Options) -> list[Fixer]:
+    """The built-in fixers, in the order they run, configured by ``options``."""
+    from textfix.fixers import factories
+
+    out = []
+    for factory in factories():
+        fixer = factory(options)
+        if fixer is not None:
+            out.append(fixer)
+    return out
+
+
+@lru_cache(maxsize=32)
+def build_pipeline(options: Options) -> Pipeline:
+    """The default pipeline for ``options`` (cached: rule packs load once)."""
+    return Pipeline(
+        default_fixers(options),
+        select=options.select,
+        ignore=options.ignore,
+        unsafe_fixes=options.unsafe_fixes,
+        min_confidence=options.min_confidence,
+        max_passes=options.max_passes,
+        options={"source_lang": options.source_lang},
+    )
+
+
+def clean(text: str, **options: Any) -> Result:
+    """Clean ``text`` with the default pipeline; see :class:`textfix.Options`."""
+    return build_pipeline(Options.from_kwargs(**options)).clean(text)
