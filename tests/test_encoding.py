@@ -1,0 +1,317 @@
+"""The encoding fixer: ftfy's repairs of real damage, one tight edit per spot."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import ftfy
+import pytest
+from ftfy.badness import BADNESS_RE
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from textfix.fixers.encoding import _TRIGGER, EncodingFixer, build
+from textfix.model import apply_edits
+from textfix.options import Options
+from textfix.pipeline import Pipeline
+
+CORPUS = Path(__file__).parent / "corpus" / "clean"
+
+
+def clean(text: str, **options: object):
+    """Clean with the encoding fixer alone, built from ``options`` as the default pipeline does."""
+    opts = Options.from_kwargs(**options)
+    fixer = build(opts)
+    assert fixer is not None
+    return Pipeline([fixer], select=opts.select, ignore=opts.ignore).clean(text)
+
+
+def spans(result):
+    return [(e.start, e.end, e.original, e.replacement, e.rule) for e in result.edits]
+
+
+# ftfy.fix_text restricted to what textfix repairs by default
+FTFY_DAMAGE_ONLY = ftfy.TextFixerConfig(
+    unescape_html=False,
+    fix_latin_ligatures=False,
+    fix_character_width=False,
+    uncurl_quotes=False,
+    fix_line_breaks=False,
+    normalization=None,
+    explain=False,
+)
+
+
+# --- each kind of damage, with exact offsets ---------------------------------
+
+
+def test_mojibake_each_spot_is_its_own_edit():
+    text = "I donâ€™t know why the cafÃ© closed.\nâ€œSoonâ€\x9d, they said."
+    r = clean(text)
+    assert r.text == "I don’t know why the café closed.\n“Soon”, they said."
+    expected = []
+    for bad, good in (("â€™", "’"), ("Ã©", "é"), ("â€œ", "“"), ("â€\x9d", "”")):
+        at = text.index(bad)
+        expected.append((at, at + len(bad), bad, good, "encoding/mojibake"))
+    assert spans(r) == expected
+    # ftfy decodes a line at a time: the line's plan explains each of its edits
+    assert r.edits[1].message == "mojibake: UTF-8 decoded as Windows-1252"
+    assert clean("The cafÃ© closed.").edits[0].message == "mojibake: UTF-8 decoded as Latin-1"
+
+
+def test_mojibake_keeps_a_whole_unit_when_the_fix_shares_a_character():
+    # 'Ã' itself becomes 'Ãƒ'; the edit must replace both, not delete 'ƒ' alone
+    r = clean("SÃƒO PAULO, cafÃ©")
+    assert r.text == "SÃO PAULO, café"
+    assert spans(r) == [
+        (1, 3, "Ãƒ", "Ã", "encoding/mojibake"),
+        (15, 17, "Ã©", "é", "encoding/mojibake"),
+    ]
+
+
+def test_double_mojibake_and_other_codecs():
+    r = clean("ÃƒÂ©t\nРџСЂРёРІРµС‚")
+    assert r.text == "ét\nПривет"
+    assert [e.original for e in r.edits] == ["ÃƒÂ©", "РџСЂРёРІРµС‚"]
+    assert "then" in r.edits[0].message  # two decoding steps explained
+    assert "Windows-1251" in r.edits[1].message
+
+
+def test_mojibake_inside_url_and_code_is_still_repaired():
+    r = clean("See https://example.com/cafÃ©-menu and `donâ€™t`.")
+    assert r.text == "See https://example.com/café-menu and `don’t`."
+    assert {e.rule for e in r.edits} == {"encoding/mojibake"}
+
+
+def test_c1_controls():
+    r = clean("It\x92s here and \x93there\x94.")
+    assert r.text == "It’s here and “there”."
+    assert spans(r) == [
+        (2, 3, "\x92", "’", "encoding/c1-control"),
+        (14, 15, "\x93", "“", "encoding/c1-control"),
+        (20, 21, "\x94", "”", "encoding/c1-control"),
+    ]
+    assert "U+0092" in r.edits[0].message
+
+
+def test_html_entities():
+    r = clean("Tom &amp; Jerry&#39;s caf&eacute; &amp;eacute;")
+    assert r.text == "Tom & Jerry's café é"
+    assert spans(r) == [
+        (4, 9, "&amp;", "&", "encoding/html-entity"),
+        (15, 20, "&#39;", "'", "encoding/html-entity"),
+        (25, 33, "&eacute;", "é", "encoding/html-entity"),
+        (34, 46, "&amp;eacute;", "é", "encoding/html-entity"),
+    ]
+    assert clean("if x &lt; 5 &amp;&amp; y &gt; 2").text == "if x < 5 && y > 2"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "AT&T, R&D, Q&A; fish & chips; &notanentity; &",
+        "Open https://example.com/search?q=tea&amp;page=2 now.",
+        "Write `&amp;` for an ampersand.",
+        "```\nprint('&amp;')\n```\n",
+        "<p>Tom &amp; Jerry</p>",
+        "The tag is written &lt;div&gt; in HTML.",
+    ],
+)
+def test_entities_that_must_stay(text):
+    r = clean(text)
+    assert r.text == text
+    assert r.edits == []
+
+
+def test_entity_on_a_plain_line_next_to_a_markup_line():
+    r = clean("<div>\nTom &amp; Jerry\n</div>")
+    assert r.text == "<div>\nTom & Jerry\n</div>"
+
+
+def test_surrogates():
+    r = clean("Smile \ud83d\ude00 and a lone \udc00 half.")
+    assert r.text == "Smile 😀 and a lone \ufffd half."
+    assert spans(r) == [
+        (6, 8, "\ud83d\ude00", "😀", "encoding/surrogate"),
+        (20, 21, "\udc00", "\ufffd", "encoding/surrogate"),
+    ]
+
+
+def test_control_characters_and_terminal_escapes():
+    r = clean("\ufeffnull\x00byte \x1b[1;31mred\x1b[0m\tok\r\n")
+    assert r.text == "nullbyte red\tok\r\n"
+    assert spans(r) == [
+        (0, 1, "\ufeff", "", "encoding/control-char"),
+        (5, 6, "\x00", "", "encoding/control-char"),
+        (11, 18, "\x1b[1;31m", "", "encoding/terminal-escape"),
+        (21, 25, "\x1b[0m", "", "encoding/terminal-escape"),
+    ]
+
+
+def test_surrogate_and_mojibake_on_one_line_both_get_fixed():
+    r = clean("cafÃ© \ud83d\ude00")
+    assert r.text == "café 😀"
+    assert apply_edits(r.original, r.edits) == r.text
+
+
+# --- do no harm ----------------------------------------------------------------
+
+WELL_FORMED = (
+    "“It’s a naïve café,” she said — twice… ‘Fine’.\n"
+    "Zürich, Kraków, São Paulo, Ångström, œuvre, Æsir, façade, ½ cup, ±3 µm at 25 °C.\n"
+    "日本語のテキスト、한국어 텍스트, Привет, мир! Γειά σου κόσμε. العربية\n"
+    "Emoji: 😀👍🏽 👩\u200d💻 🏴\U000e0067\U000e0062\U000e0077\U000e006c\U000e0073\U000e007f ©®™ €5 £3 ¥9.\n"
+    "The ﬁrst ﬂoor; ＦＵＬＬ width; cafe\u0301 decomposed; AT&T & R&D; x < y.\n"
+    "Math: ∑ ∫ √2 ≈ 1.41 ≠ π; arrows → ←; «guillemets» and „low quotes“.\n"
+)
+
+
+def test_well_formed_text_is_untouched():
+    r = clean(WELL_FORMED)
+    assert r.text == WELL_FORMED
+    assert r.edits == [] and r.flags == []
+
+
+def test_clean_corpus_is_untouched():
+    files = sorted(CORPUS.glob("*.txt"))
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert clean(text).edits == [], path.name
+
+
+def test_pure_ascii_text_without_triggers_is_skipped():
+    fixer = EncodingFixer()
+    from textfix.model import Document
+
+    assert list(fixer.run(Document("Plain ASCII text, nothing to do.\n" * 100))) == []
+
+
+# --- opt-in normalisations ---------------------------------------------------
+
+
+def test_normalisations_are_off_by_default():
+    text = "“Quoted” ﬁrst ＦＵＬＬ cafe\u0301"
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("kind", "rule", "before", "after"),
+    [
+        ("quotes", "encoding/uncurl-quotes", "“It’s” ok", '"It\'s" ok'),
+        ("ligatures", "encoding/ligatures", "ﬁrst ﬂoor", "first floor"),
+        ("width", "encoding/width", "ＦＵＬＬ　width", "FULL width"),
+        ("nfc", "encoding/nfc", "cafe\u0301 now", "café now"),
+    ],
+)
+def test_each_normalisation_has_its_own_rule(kind, rule, before, after):
+    r = clean(before, normalize=[kind])
+    assert r.text == after
+    assert {e.rule for e in r.edits} == {rule}
+    # asking for the other normalisations never runs this one
+    others = [k for k in ("quotes", "ligatures", "width", "nfc") if k != kind]
+    assert rule not in {e.rule for e in clean(WELL_FORMED, normalize=others).edits}
+    assert clean(before, normalize=others).text != after
+
+
+def test_nfc_edit_is_tight():
+    r = clean("a cafe\u0301 b", normalize=["nfc"])
+    assert spans(r) == [(5, 7, "e\u0301", "é", "encoding/nfc")]
+    assert unicodedata.is_normalized("NFC", r.text)
+
+
+def test_normalisations_leave_code_alone():
+    text = "Use `“x”` here."
+    assert clean(text, normalize=["quotes"]).text == text
+
+
+# --- agreement with ftfy, idempotence, exact replay -------------------------------
+
+DAMAGED = (
+    "The rÃ©sumÃ© of the cafÃ© owner.\n"
+    "He said: â€œIt doesnâ€™t matterâ€\x9d â€” then left.\n"
+    "Price: 5â‚¬, temperature 20Â°C, â€¢ bullet\n"
+    "voilÃ  le travail, Ã  bientÃ´t\n"
+    "Russian: Ð¿Ñ€Ð¸Ð²ÐµÑ‚ and Greek: Î³ÎµÎ¹Î¬\n"
+    "Mixed: cafÃ© next to a correct 日本 and â€˜quoteâ€™\n"
+    "C1: It\x92s \x93here\x94\n"
+)
+
+
+def test_agrees_with_ftfy_on_damaged_text():
+    r = clean(DAMAGED)
+    assert r.text == ftfy.fix_text(DAMAGED, FTFY_DAMAGE_ONLY)
+    assert len(r.edits) >= 15  # one edit per repaired spot, not one per line
+    assert all(len(e.original) <= 12 for e in r.edits)
+
+
+def test_idempotent_and_replayable():
+    r = clean(DAMAGED)
+    assert apply_edits(DAMAGED, r.edits) == r.text
+    for e in r.edits:
+        assert DAMAGED[e.start : e.end] == e.original
+    again = clean(r.text)
+    assert again.text == r.text and again.edits == []
+
+
+_MOJI_ALPHABET = sorted({c for c in BADNESS_RE.pattern if ord(c) > 0x7F} - {"\\"}) + list(
+    "αωаяЂўВГРСΒΓΞΟ\x85\x92 aZ.,?!é’“”—"
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=_MOJI_ALPHABET, min_size=1, max_size=6))
+def test_trigger_finds_every_line_ftfy_calls_bad(s):
+    # the cheap scan must never skip a line ftfy's mojibake heuristic would repair
+    if BADNESS_RE.search(s):
+        assert any(m.lastgroup == "moji" for m in _TRIGGER.finditer(s))
+
+
+_WORDS = st.sampled_from(
+    [
+        "café",
+        "naïve",
+        "don’t",
+        "“quote”",
+        "—",
+        "日本",
+        "Привет",
+        "😀",
+        "AT&T",
+        "plain",
+        "Zürich",
+        "½",
+    ]
+)
+
+
+@st.composite
+def damaged_text(draw):
+    words = draw(st.lists(_WORDS, min_size=1, max_size=12))
+    out = []
+    for w in words:
+        how = draw(st.sampled_from(["keep", "keep", "w1252", "latin1"]))
+        if how == "w1252":
+            w = w.encode("utf-8").decode("windows-1252", errors="ignore")
+        elif how == "latin1":
+            w = w.encode("utf-8").decode("latin-1")
+        out.append(w)
+        out.append(draw(st.sampled_from([" ", " ", "\n", ", "])))
+    return "".join(out)
+
+
+@settings(max_examples=300, deadline=None)
+@given(damaged_text())
+def test_matches_ftfy_and_replays_on_random_damage(text):
+    r = clean(text)
+    assert apply_edits(text, r.edits) == r.text
+    assert r.text == ftfy.fix_text(text, FTFY_DAMAGE_ONLY)
+    assert clean(r.text).edits == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60))
+def test_arbitrary_unicode_never_raises_and_replays(text):
+    r = clean(text)
+    assert apply_edits(text, r.edits) == r.text
+    assert clean(r.text).text == r.text

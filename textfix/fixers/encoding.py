@@ -1,0 +1,531 @@
+"""Encoding damage: mojibake, C1 controls, HTML entities, surrogates, control characters.
+
+ftfy knows how to repair text that went through the wrong codec; this fixer
+decides *where* to ask it and turns each repair into its own tight edit.
+
+Most text needs no work at all, so the fixer looks first for the few
+characters that damage is made of: ASCII text without ``&`` or a control
+character is skipped outright, and otherwise one scan finds the lines that
+hold a pair of characters ftfy's mojibake heuristic (``ftfy.badness``) is
+built from, a C1 control, a surrogate or an entity. Only those lines go to
+ftfy, one line at a time (as ``ftfy.fix_text`` does), with every opinionated
+step turned off: no quote uncurling, no width, ligature, NFC or line-break
+changes (the choices of datatrove's ``FTFYFormatter``). The repaired line is
+compared with the original run by run of non-ASCII characters, so each
+repaired spot becomes one edit.
+
+Opt-in normalisations (``Options.normalize``) change correct text and have
+their own rules: ``quotes`` (curly to straight), ``nfc``, ``width`` (fullwidth
+and halfwidth forms) and ``ligatures`` (``ﬁ`` to ``fi``).
+
+Protection: mojibake, C1 controls, surrogates and control characters are
+damage below the level of words and are repaired everywhere, URLs and code
+included. An HTML entity is left alone inside protected spans (``&amp;`` in a
+URL query or in code is meant) and on lines that hold markup.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+
+from ftfy import TextFixerConfig, fix_encoding_and_explain
+from ftfy.badness import BADNESS_RE, MOJIBAKE_CATEGORIES
+from ftfy.chardata import LIGATURES, WIDTH_MAP
+from ftfy.fixes import fix_c1_controls, fix_surrogates, unescape_html
+
+from textfix.model import Document, Edit, Example, Fixer, Flag, Rule
+from textfix.options import Options
+
+# --- the rules ---------------------------------------------------------------
+
+MOJIBAKE = Rule(
+    "encoding/mojibake",
+    "text decoded with the wrong codec (UTF-8 read as Windows-1252, Latin-1, ...)",
+    examples=(
+        Example("I donâ€™t know.", "I don’t know."),
+        Example("The cafÃ© opens at nine.", "The café opens at nine."),
+        Example("â€œYesâ€\x9d, she said.", "“Yes”, she said."),
+        Example("He wrote РџСЂРёРІРµС‚ twice.", "He wrote Привет twice."),
+        Example(
+            "See https://example.com/cafÃ©-menu now.", "See https://example.com/café-menu now."
+        ),
+    ),
+    counter_examples=(
+        "The café’s owner said “no” — twice.",
+        "A naïve résumé from São Paulo, Zürich and Kraków.",
+        "日本語のテキストと한국어 텍스트.",
+        "Emoji stay: 😀👍🏽 and ©®™ too.",
+        "Ångström, Œuvre, façade, 25 °C, ±3 µm, ½ cup.",
+        "Привет, мир! Γειά σου κόσμε.",
+    ),
+    respects_protection=False,
+)
+
+HTML_ENTITY = Rule(
+    "encoding/html-entity",
+    "HTML entity or character reference left in plain text",
+    examples=(
+        Example("Tom &amp; Jerry", "Tom & Jerry"),
+        Example("A caf&eacute; on the corner.", "A café on the corner."),
+        Example("It&#39;s fine&#x2026;", "It's fine…"),
+        Example("Double-escaped &amp;eacute;t&amp;eacute;", "Double-escaped été"),
+    ),
+    counter_examples=(
+        "AT&T and R&D, fish & chips.",
+        "Q&A; then &unknownentity; stays.",
+        "<p>Tom &amp; Jerry</p>",
+        "Use `&amp;` to write an ampersand in HTML.",
+        "Open https://example.com/search?q=a&amp;page=2 today.",
+        "The tag is written &lt;div&gt; in the source.",
+    ),
+)
+
+C1_CONTROL = Rule(
+    "encoding/c1-control",
+    "C1 control character that is a Windows-1252 character read as Latin-1",
+    examples=(
+        Example("It\x92s here.", "It’s here."),
+        Example("\x93Quoted\x94 text", "“Quoted” text"),
+    ),
+    counter_examples=("It’s here.", "“Quoted” text"),
+    respects_protection=False,
+)
+
+SURROGATE = Rule(
+    "encoding/surrogate",
+    "UTF-16 surrogate code points instead of the character they encode",
+    examples=(
+        Example("Smile \ud83d\ude00 please", "Smile 😀 please"),
+        Example("lone \ud800 half", "lone \ufffd half"),
+    ),
+    counter_examples=("Smile 😀 please",),
+    respects_protection=False,
+)
+
+CONTROL_CHAR = Rule(
+    "encoding/control-char",
+    "invisible control character (NUL, DEL, byte order mark, ...) inside text",
+    examples=(
+        Example("null\x00byte", "nullbyte"),
+        Example("\ufeffStarts with a BOM.", "Starts with a BOM."),
+    ),
+    counter_examples=("Tabs\tand\r\nline breaks\x0cstay.", "Joiners stay: 👩\u200d💻, RTL \u200f."),
+    respects_protection=False,
+)
+
+TERMINAL_ESCAPE = Rule(
+    "encoding/terminal-escape",
+    "ANSI terminal colour escape left in text",
+    examples=(Example("\x1b[31mred\x1b[0m alert", "red alert"),),
+    counter_examples=("A literal [31m stays.",),
+    respects_protection=False,
+)
+
+UNCURL_QUOTES = Rule(
+    "encoding/uncurl-quotes",
+    "curly quotes to straight ones (opt-in: normalize=quotes)",
+    examples=(Example("“Here’s one,” she said.", '"Here\'s one," she said.'),),
+    counter_examples=('"Here\'s one," she said.',),
+    example_options=(("normalize", ("quotes",)),),
+)
+
+NFC = Rule(
+    "encoding/nfc",
+    "decomposed characters to their composed (NFC) form (opt-in: normalize=nfc)",
+    examples=(Example("cafe\u0301 and Ω", "café and Ω"),),
+    counter_examples=("café and Ω",),
+    example_options=(("normalize", ("nfc",)),),
+)
+
+WIDTH = Rule(
+    "encoding/width",
+    "fullwidth Latin and halfwidth katakana to standard width (opt-in: normalize=width)",
+    examples=(Example("ＬＯＵＤ　ＮＯＩＳＥＳ", "LOUD NOISES"),),
+    counter_examples=("LOUD NOISES, 日本語。",),
+    example_options=(("normalize", ("width",)),),
+)
+
+LIGATURE = Rule(
+    "encoding/ligatures",
+    "Latin ligature characters to their letters (opt-in: normalize=ligatures)",
+    examples=(Example("The ﬁrst ﬂoor", "The first floor"),),
+    counter_examples=("The first floor", "Æsir and œuvre"),
+    example_options=(("normalize", ("ligatures",)),),
+)
+
+RULES = (
+    MOJIBAKE,
+    HTML_ENTITY,
+    C1_CONTROL,
+    SURROGATE,
+    CONTROL_CHAR,
+    TERMINAL_ESCAPE,
+    UNCURL_QUOTES,
+    NFC,
+    WIDTH,
+    LIGATURE,
+)
+
+#: the values of ``Options.normalize`` this fixer understands
+NORMALIZATIONS = ("quotes", "nfc", "width", "ligatures")
+
+# --- triggers ----------------------------------------------------------------
+
+# The characters ftfy's badness heuristic is made of. Every match of
+# BADNESS_RE holds two adjacent such characters (at least one of them not a
+# plain Greek or Cyrillic letter), except for a few patterns listed apart:
+# a C1 control, Ã or Â before a space, Œ/œ before a non-letter and two
+# Cyrillic pairs. Lines without any of these can hold no mojibake ftfy would fix.
+_GREEK_CYRILLIC = MOJIBAKE_CATEGORIES["upper_common"] + MOJIBAKE_CATEGORIES["lower_common"]
+_LITERALS = "".join(
+    sorted(
+        {
+            ch
+            for ch in BADNESS_RE.pattern
+            if ord(ch) > 0x7F and ch not in _GREEK_CYRILLIC and ch != "-"
+        }
+    )
+)
+_MOJI = "".join(
+    v for k, v in MOJIBAKE_CATEGORIES.items() if k not in ("upper_common", "lower_common")
+) + _LITERALS.replace("\\", "").replace("]", "").replace("^", "")
+_ANY = _MOJI + _GREEK_CYRILLIC
+
+_ENTITY = r"&(?:amp;)*(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});"
+_CONTROL = "\x1b\\[[0-9;]*[A-Za-z]|[\x00-\x08\x0b\x0e-\x1f\x7f\u206a-\u206f\ufeff\ufff9-\ufffc]+"
+_SURROGATE = "[\ud800-\udfff]+"
+
+# One scan for everything; the group that matched says what was found. The
+# look-ahead on the possible first characters lets the engine skip ordinary
+# text without trying each alternative at every position (7x faster).
+_FIRST = f"\\x00-\\x08\\x0b\\x0e-\\x1f\\x7f-\\x9f\\u206a-\\u206f\\ufeff\\ufff9-\\ufffc&\\ud800-\\udfff{_ANY}ВЂ"
+_TRIGGER = re.compile(
+    f"(?=[{_FIRST}])"
+    f"(?:(?P<moji>[\x80-\x9f]|[{_MOJI}][{_ANY}]|[{_GREEK_CYRILLIC}][{_MOJI}]|вЂ|ВЂ|[ÃÂ] |[Œœ](?![A-Za-z]))"
+    f"|(?P<surr>{_SURROGATE})"
+    f"|(?P<ent>{_ENTITY})"
+    f"|(?P<ctl>{_CONTROL}))"
+)
+# Pure ASCII text can only hold entities and control characters.
+_ASCII_TRIGGER = re.compile(r"&[#A-Za-z]|[\x00-\x08\x0b\x0e-\x1f\x7f]")
+# A line that holds a tag is markup: its entities are meant.
+_MARKUP = re.compile(r"<[A-Za-z/!]")
+_ESCAPED_TAG = re.compile(r"&(?:amp;)*lt;[A-Za-z/!?]")
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+_C1 = re.compile(r"[\x80-\x9f]")
+
+# ftfy's encoding repair with every normalising step off (datatrove's choice).
+_FTFY = TextFixerConfig(
+    unescape_html=False,
+    remove_terminal_escapes=False,
+    fix_latin_ligatures=False,
+    fix_character_width=False,
+    uncurl_quotes=False,
+    fix_line_breaks=False,
+    fix_surrogates=False,
+    remove_control_chars=False,
+    normalization=None,
+    explain=True,
+)
+#: ftfy fixes text in segments of at most this many characters
+_SEGMENT = 1_000_000
+
+_CODEC_NAMES = {
+    "latin-1": "Latin-1",
+    "sloppy-windows-1252": "Windows-1252",
+    "windows-1252": "Windows-1252",
+    "sloppy-windows-1251": "Windows-1251",
+    "sloppy-windows-1250": "Windows-1250",
+    "sloppy-windows-1253": "Windows-1253",
+    "sloppy-windows-1254": "Windows-1254",
+    "sloppy-windows-1257": "Windows-1257",
+    "iso-8859-2": "ISO-8859-2",
+    "macroman": "MacRoman",
+    "cp437": "CP437",
+    "utf-8": "UTF-8",
+    "utf-8-variants": "UTF-8",
+}
+
+_NORMALIZERS: dict[str, tuple[Rule, re.Pattern[str], dict[int, str] | None, str]] = {
+    "quotes": (
+        UNCURL_QUOTES,
+        re.compile("[\u02bc\u2018-\u201f]+"),
+        {
+            **{c: "'" for c in (0x2BC, 0x2018, 0x2019, 0x201A, 0x201B)},
+            **{c: '"' for c in range(0x201C, 0x2020)},
+        },
+        "curly quote made straight",
+    ),
+    "width": (
+        WIDTH,
+        re.compile("[\u3000\uff01-\uffef]+"),
+        WIDTH_MAP,
+        "fullwidth/halfwidth form made standard width",
+    ),
+    "ligatures": (
+        LIGATURE,
+        re.compile("[" + "".join(chr(c) for c in LIGATURES) + "]+"),
+        LIGATURES,
+        "ligature split into letters",
+    ),
+}
+
+
+def _codec(name: str) -> str:
+    return _CODEC_NAMES.get(name, name)
+
+
+def _explain(plan: Iterable[tuple[str, str]]) -> str:
+    """Say in words what ftfy's plan did: ``UTF-8 decoded as Windows-1252``."""
+    parts: list[str] = []
+    encoded = ""
+    extras: list[str] = []
+    for action, param in plan:
+        if action == "encode":
+            encoded = _codec(param)
+        elif action == "decode":
+            parts.append(f"{_codec(param)} decoded as {encoded}")
+        elif param == "restore_byte_a0":
+            extras.append("a lost no-break space restored")
+        elif param == "replace_lossy_sequences":
+            extras.append("unrecoverable bytes marked �")
+        elif param == "decode_inconsistent_utf8":
+            parts.append("UTF-8 sequences decoded as Windows-1252")
+        elif param == "fix_c1_controls":
+            parts.append("C1 controls read as Windows-1252")
+    what = ", then ".join(parts) or "repaired by ftfy"
+    if extras:
+        what += " (" + "; ".join(extras) + ")"
+    return f"mojibake: {what}"
+
+
+# --- diffing a repaired segment ---------------------------------------------
+
+Span = tuple[int, int, str]  # start, end (in the old string), replacement
+
+
+def _tighten(old: str, new: str, start: int) -> Span | None:
+    """Trim what ``old`` and ``new`` share at both ends, but keep a whole unit.
+
+    ``Ãƒ`` -> ``Ã`` shares its first character; trimming it would leave a
+    bare deletion of ``ƒ``, which explains nothing, so one shared character
+    is kept whenever trimming would empty either side.
+    """
+    if old == new:
+        return None
+    p = 0
+    limit = min(len(old), len(new))
+    while p < limit and old[p] == new[p]:
+        p += 1
+    s = 0
+    limit -= p
+    while s < limit and old[-1 - s] == new[-1 - s]:
+        s += 1
+    o, n = old[p : len(old) - s], new[p : len(new) - s]
+    if not o or not n:
+        if p:
+            p -= 1
+        elif s:
+            s -= 1
+        o, n = old[p : len(old) - s], new[p : len(new) - s]
+    return (start + p, start + p + len(o), n)
+
+
+def _diff(old: str, new: str, base: int = 0) -> list[Span]:
+    """Tight ``(start, end, replacement)`` edits turning ``old`` into ``new``.
+
+    ftfy's repairs leave ASCII alone, so when both strings split into the
+    same ASCII stretches, the non-ASCII runs between them pair up one to one
+    and each changed run is an edit: linear, and as tight as it gets.
+    Otherwise (a restored no-break space ate an ASCII space) a character diff
+    of the part that differs does the job.
+    """
+    if old == new:
+        return []
+    old_gaps = _NON_ASCII_RUN.split(old)
+    if old_gaps == _NON_ASCII_RUN.split(new):
+        out: list[Span] = []
+        new_runs = _NON_ASCII_RUN.finditer(new)
+        for m_old, m_new in zip(_NON_ASCII_RUN.finditer(old), new_runs, strict=True):
+            span = _tighten(m_old.group(), m_new.group(), base + m_old.start())
+            if span is not None:
+                out.append(span)
+        return out
+    # trim the common ends, then diff the middle character by character
+    p = 0
+    limit = min(len(old), len(new))
+    while p < limit and old[p] == new[p]:
+        p += 1
+    s = 0
+    while s < limit - p and old[-1 - s] == new[-1 - s]:
+        s += 1
+    a, b = old[p : len(old) - s], new[p : len(new) - s]
+    if len(a) + len(b) > 20_000:
+        return [(base + p, base + p + len(a), b)]
+    spans: list[list[int]] = []
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        # widen a bare insertion or deletion by one neighbouring (equal) character
+        if i1 == i2 or j1 == j2:
+            if i1 > 0:
+                i1 -= 1
+                j1 -= 1
+            elif i2 < len(a):
+                i2 += 1
+                j2 += 1
+        if spans and i1 <= spans[-1][1]:
+            # widening made two edits touch: both ends still correspond, join them
+            spans[-1][1] = max(spans[-1][1], i2)
+            spans[-1][3] = max(spans[-1][3], j2)
+        else:
+            spans.append([i1, i2, j1, j2])
+    return [(base + p + i1, base + p + i2, b[j1:j2]) for i1, i2, j1, j2 in spans]
+
+
+# --- the fixer ---------------------------------------------------------------
+
+
+class EncodingFixer(Fixer):
+    """Repair encoding damage with ftfy, one tight edit per repaired spot."""
+
+    name = "encoding"
+    rules = RULES
+
+    def __init__(self, normalize: Iterable[str] = ()) -> None:
+        self.normalize = tuple(n for n in NORMALIZATIONS if n in set(normalize))
+
+    def run(self, doc: Document) -> Iterator[Edit | Flag]:
+        text = doc.text
+        if text.isascii():
+            if _ASCII_TRIGGER.search(text):
+                yield from self._scan(text)
+        else:
+            yield from self._scan(text)
+        for kind in self.normalize:
+            yield from self._normalize(text, kind)
+
+    # damage ------------------------------------------------------------------
+
+    def _scan(self, text: str) -> Iterator[Edit]:
+        line_end = -1  # end of the last line handed to ftfy
+        surrogate_lines: set[int] = set()
+        moji_lines: list[tuple[int, int]] = []
+        for m in _TRIGGER.finditer(text):
+            kind = m.lastgroup
+            start = m.start()
+            if kind == "moji":
+                if start >= line_end:
+                    ls = text.rfind("\n", 0, start) + 1
+                    le = text.find("\n", start)
+                    line_end = len(text) if le < 0 else le
+                    moji_lines.append((ls, line_end))
+            elif kind == "ent":
+                yield from self._entity(text, m)
+            elif kind == "ctl":
+                yield from self._control(m)
+            else:
+                surrogate_lines.add(text.rfind("\n", 0, start) + 1)
+                fixed = fix_surrogates(m.group())
+                yield Edit(
+                    start,
+                    m.end(),
+                    fixed,
+                    SURROGATE.id,
+                    "surrogates: UTF-16 pair joined into one character"
+                    if "\ufffd" not in fixed
+                    else "surrogates: unpaired surrogate replaced by U+FFFD",
+                )
+        for ls, le in moji_lines:
+            if ls in surrogate_lines:
+                continue  # repaired on the next pass, once the surrogates are gone
+            for seg in range(ls, le, _SEGMENT):
+                yield from self._mojibake(text, seg, min(le, seg + _SEGMENT))
+
+    def _mojibake(self, text: str, start: int, end: int) -> Iterator[Edit]:
+        segment = text[start:end]
+        if not BADNESS_RE.search(segment):
+            return
+        fixed, plan = fix_encoding_and_explain(segment, _FTFY)
+        if _C1.search(fixed):
+            fixed = fix_c1_controls(fixed)
+        if fixed == segment:
+            return
+        message = _explain(plan or ())
+        for s, e, rep in _diff(segment, fixed, start):
+            old = text[s:e]
+            if old and not _C1.sub("", old) and fix_c1_controls(old) == rep:
+                yield Edit(
+                    s,
+                    e,
+                    rep,
+                    C1_CONTROL.id,
+                    f"C1 control U+{ord(old[0]):04X} read as Windows-1252 {rep!r}",
+                )
+            else:
+                yield Edit(s, e, rep, MOJIBAKE.id, message)
+
+    def _entity(self, text: str, m: re.Match[str]) -> Iterator[Edit]:
+        raw = m.group()
+        fixed = raw
+        while True:
+            once = unescape_html(fixed)
+            if once == fixed:
+                break
+            fixed = once
+        if fixed == raw:
+            return
+        end = m.end()
+        ls = text.rfind("\n", 0, m.start()) + 1
+        le = text.find("\n", end)
+        le = len(text) if le < 0 else le
+        if _MARKUP.search(text, ls, le):
+            return  # a line of markup means its entities
+        if fixed in ("<", ">") and _ESCAPED_TAG.search(text, ls, le):
+            return  # an escaped tag is text about markup: keep it escaped
+        yield Edit(m.start(), end, fixed, HTML_ENTITY.id, f"HTML entity {raw} decoded")
+
+    def _control(self, m: re.Match[str]) -> Iterator[Edit]:
+        raw = m.group()
+        if raw[0] == "\x1b" and len(raw) > 1:
+            yield Edit(m.start(), m.end(), "", TERMINAL_ESCAPE.id, "terminal escape removed")
+            return
+        codes = ", ".join(f"U+{ord(c):04X}" for c in dict.fromkeys(raw))
+        yield Edit(m.start(), m.end(), "", CONTROL_CHAR.id, f"control character {codes} removed")
+
+    # opt-in normalisations -------------------------------------------------------
+
+    def _normalize(self, text: str, kind: str) -> Iterator[Edit]:
+        if kind == "nfc":
+            if text.isascii() or unicodedata.is_normalized("NFC", text):
+                return
+            pos = 0
+            n = len(text)
+            while pos < n:
+                le = text.find("\n", pos)
+                le = n if le < 0 else le
+                line = text[pos:le]
+                if not line.isascii() and not unicodedata.is_normalized("NFC", line):
+                    for s, e, rep in _diff(line, unicodedata.normalize("NFC", line), pos):
+                        yield Edit(s, e, rep, NFC.id, "composed to NFC")
+                pos = le + 1
+            return
+        rule, pattern, table, message = _NORMALIZERS[kind]
+        if text.isascii():
+            return
+        for m in pattern.finditer(text):
+            rep = m.group().translate(table) if table is not None else m.group()
+            if rep != m.group():
+                yield Edit(m.start(), m.end(), rep, rule.id, message)
+
+
+def build(options: Options) -> Fixer | None:
+    """The encoding fixer, with the normalisations ``options.normalize`` asks for."""
+    return EncodingFixer(normalize=options.normalize)
+
+
+__all__ = ["EncodingFixer", "NORMALIZATIONS", "RULES", "build"]
