@@ -16,10 +16,11 @@ if TYPE_CHECKING:
 
 def factories() -> list[Callable[[Options], Fixer | None]]:
     """The ``build`` function of every built-in fixer, in pipeline order."""
-    from textfix.fixers import artifacts, encoding, spacing
+    from textfix.fixers import artifacts, encoding, grammar, spacing
 
     return [
         encoding.build,
         artifacts.build,
         spacing.build,
+        grammar.build,
     ]
