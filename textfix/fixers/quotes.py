@@ -1,0 +1,433 @@
+"""Repair broken double quotes and guillemets, paragraph by paragraph.
+
+Scrapers and machine translation drop closing quotes, double them, glue them
+to the wrong word or turn them the wrong way. This fixer reads the quote
+marks of each paragraph as openers and closers (from the glyph of a
+typographic quote, from the spacing around a straight one), walks them once,
+and repairs only what the walk makes certain:
+
+- an opener that is never closed, followed in its paragraph by an attribution
+  (``"We will win. Putin told Kim``) is closed before the attribution, the
+  full stop becoming a comma: ``"We will win," Putin told Kim``;
+- a doubled mark (``""we``), a mark glued to the word on its wrong side
+  (``it"a``) and a typographic quote facing the wrong way (``”We``) are
+  repaired when the rest of the paragraph balances, and flagged otherwise;
+- a closer without an opener and an opener that never closes are flagged.
+
+Correct text that looks odd is left alone: quotations spanning paragraphs
+(every paragraph opens, only the last closes), quotes inside quotes (single
+quotes are never touched), primes (``5'10"``, ``a 12" pizza``), an empty
+string ``""`` and anything inside protected spans (code, URLs).
+
+The reporting verbs and subject words that make an attribution live in
+``textfix/rules/quotes.toml``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import regex
+
+from textfix.model import Document, Edit, Fixer, Flag
+from textfix.options import Options
+from textfix.packs import PackRule, builtin_pack
+
+PACK = "quotes.toml"
+LIST_KEYS = (
+    "verbs",
+    "object_verbs",
+    "listeners",
+    "adverbials",
+    "pronouns",
+    "determiners",
+    "not_names",
+)
+
+UNCLOSED = "quotes/unclosed-before-attribution"
+STRAY = "quotes/stray-closing"
+DIRECTION = "quotes/wrong-direction"
+DOUBLED = "quotes/doubled"
+GLUED = "quotes/glued"
+UNBALANCED = "quotes/unbalanced"
+
+#: runs of double quote marks and guillemets (the only triggers)
+_MARKS = regex.compile(r"[\"“”„«»]++")
+_LEFT_OPEN = frozenset("([{<—–-/")
+_RIGHT_CLOSE = frozenset(".,;:!?)]}>…—–-/")
+#: feet and inches: 5'10"
+_FEET_INCHES = regex.compile(r"\d['’]\d{1,2}\"")
+_CLOSER_FOR = {'"': '"', "“": "”", "„": "“", "«": "»", "»": "«"}
+#: the longest line of a hard-wrapped paragraph
+WRAP_WIDTH = 100
+
+
+def text_units(doc: Document) -> list[tuple[int, int]]:
+    """The paragraphs a quotation or a parenthesis may span.
+
+    One line is one paragraph in scraped text, but a hard-wrapped paragraph
+    (a block of short lines with no blank line between them) is one unit.
+    """
+    units: list[tuple[int, int]] = []
+    block: list[tuple[int, int]] = []
+
+    def flush() -> None:
+        if len(block) > 1 and all(e - s <= WRAP_WIDTH for s, e in block):
+            units.append((block[0][0], block[-1][1]))
+        else:
+            units.extend(block)
+        block.clear()
+
+    for s, e in doc.paragraphs:
+        if block and s != block[-1][1] + 1:
+            flush()
+        block.append((s, e))
+    flush()
+    return units
+
+
+def _alt(words: list[str]) -> str:
+    return "|".join(regex.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
+
+
+def attribution_pattern(lists: dict[str, list[str]]) -> regex.Pattern[str]:
+    """The compiled attribution detector for these word lists.
+
+    It matches at a sentence boundary inside an open quotation: the boundary
+    mark (``. , ? !``), an optional space, then one of ``Name verb``,
+    ``he verb``, ``the minister verb``, ``verb the minister``/``verb Name``
+    or ``according to``. A bare verb must be followed by punctuation or an
+    adverbial (``he said on Monday``), an object verb by a listener
+    (``told Kim``, ``told reporters``), so that narrative inside a quotation
+    (``He said we would wait``) is not taken for an attribution.
+    """
+    name = r"(?!(?:" + _alt(lists["not_names"]) + r")\b)\p{Lu}[\p{L}'’-]*+"
+    names = name + r"(?:[ ]" + name + r"){0,3}+"
+    verbs = _alt(lists["verbs"])
+    objv = _alt(lists["object_verbs"])
+    tail = (
+        r"(?:(?:" + verbs + r")(?=[ ]?[,.;:]|[ ](?:" + _alt(lists["adverbials"]) + r")\b)"
+        r"|(?:" + objv + r")[ ](?:" + name + r"|(?:" + _alt(lists["listeners"]) + r")\b))"
+    )
+    subject = (
+        r"(?:(?P<name>" + names + r")"
+        r"|(?P<pro>(?i:" + _alt(lists["pronouns"]) + r"))"
+        r"|(?P<det>(?i:" + _alt(lists["determiners"]) + r")(?:[ ][\p{Ll}\p{Lu}'’-]++){1,4}?))"
+    )
+    inverted = (
+        r"(?P<inv>(?i:"
+        + verbs
+        + "|"
+        + objv
+        + r")[ ](?:(?:"
+        + _alt(lists["determiners"])
+        + r")[ ]\p{L}|"
+        + name
+        + r"))"
+    )
+    pattern = (
+        r"(?<=[\p{L}\p{N})%])(?P<b>[.!?,])(?P<g>[ ]?+)\b(?:"
+        + subject
+        + r"[ ]"
+        + tail
+        + r"\b"
+        + "|"
+        + inverted
+        + r"|(?P<acc>(?i:according)[ ]to)\b)"
+    )
+    return regex.compile(pattern, regex.VERSION1)
+
+
+@dataclass(slots=True)
+class _Mark:
+    pos: int
+    glyph: str
+    family: str  # "d" double quotes, "g" guillemets
+    role: str  # O opener, C closer, S spaced (either), G glued (either), P digit + "
+    fix: Edit | None = None  # the repair that applies if the paragraph balances
+    fix_rule: str = ""
+    width: int = 1
+
+
+class QuotesFixer(Fixer):
+    """Close quotations left open before an attribution; repair doubled,
+    glued and reversed quote marks; flag the rest."""
+
+    name = "quotes"
+
+    def __init__(self, rules: tuple[PackRule, ...]) -> None:
+        self._pack = {r.id: r for r in rules}
+        self.rules = tuple(r.rule for r in rules)
+        lists: dict[str, list[str]] = {}
+        for key in LIST_KEYS:
+            lists[key] = [w for r in rules for w in r.data.get(key, ())]
+        self._attribution = attribution_pattern(lists)
+
+    def _msg(self, rid: str) -> str:
+        return self._pack[rid].message
+
+    def _conf(self, rid: str) -> float:
+        return self._pack[rid].rule.confidence
+
+    # --- reading the marks -------------------------------------------------
+
+    def _marks(self, text: str, s: int, e: int, runs: list[tuple[int, int]]) -> list[_Mark]:
+        german = "„" in text[s:e]
+        out: list[_Mark] = []
+        for rs, re_ in runs:
+            p = text[rs - 1] if rs > s else "\n"
+            n = text[re_] if re_ < e else "\n"
+            lo = p.isspace() or p in _LEFT_OPEN
+            rc = n.isspace() or n in _RIGHT_CLOSE
+            ctx = "S" if lo and rc else "O" if lo else "C" if rc else "G"
+            run = text[rs:re_]
+            if len(run) == 1:
+                out.append(self._single(text, rs, run, ctx, p, german))
+            elif len(run) == 2 and "«" not in run and "»" not in run:
+                out.extend(self._pair(rs, run, ctx))
+            elif len(run) == 2:
+                for k, ch in enumerate(run):
+                    fam = "g" if ch in "«»" else "d"
+                    out.append(_Mark(rs + k, ch, fam, "O" if ch in "«“„" else "C"))
+            # three or more marks in a row: not prose, leave them alone
+        return out
+
+    def _single(self, text: str, i: int, ch: str, ctx: str, p: str, german: bool) -> _Mark:
+        if ch == '"':
+            if p.isdigit() and ctx in ("C", "G"):
+                return _Mark(i, ch, "d", "P")
+            return _Mark(i, ch, "d", ctx)
+        if ch in "«»":
+            role = ctx if ctx in ("O", "C") else ("O" if ch == "«" else "C")
+            return _Mark(i, ch, "g", role)
+        glyph_role = "C" if ch == "”" else "O"
+        if german and ch == "“":
+            return _Mark(i, ch, "d", ctx if ctx in ("O", "C") else "C")
+        if ctx in ("O", "C") and ctx != glyph_role and ch != "„":
+            right = "“" if ctx == "O" else "”"
+            return _Mark(
+                i,
+                ch,
+                "d",
+                ctx,
+                Edit(i, i + 1, right, DIRECTION, self._msg(DIRECTION), self._conf(DIRECTION)),
+                DIRECTION,
+            )
+        return _Mark(i, ch, "d", glyph_role)
+
+    def _pair(self, i: int, run: str, ctx: str) -> list[_Mark]:
+        if ctx == "S":
+            return []  # an empty string: ""
+        if ctx == "G":
+            a = _Mark(i, run[0], "d", "C" if run[0] == "”" else "G")
+            b = _Mark(i + 1, run[1], "d", "O" if run[1] == "“" else "G")
+            return [a, b]
+        want = "“" if ctx == "O" else "”"
+        keep = run.index(want) if want in run else 0
+        drop = i + 1 - keep
+        edit = Edit(drop, drop + 1, "", DOUBLED, self._msg(DOUBLED), self._conf(DOUBLED))
+        return [_Mark(i, run[keep], "d", ctx, edit, DOUBLED, width=2)]
+
+    # --- running -----------------------------------------------------------
+
+    def run(self, doc: Document) -> Iterator[Edit | Flag]:
+        text = doc.text
+        runs = [m.span() for m in _MARKS.finditer(text)]
+        if not runs:
+            return
+        protected = doc.protected
+        if protected:
+            runs = [r for r in runs if not _inside(protected, r)]
+            if not runs:
+                return
+        units = text_units(doc)
+        k = 0
+        for u, (s, e) in enumerate(units):
+            while k < len(runs) and runs[k][0] < s:
+                k += 1
+            j = k
+            while j < len(runs) and runs[j][0] < e:
+                j += 1
+            if j == k:
+                continue
+            nxt = units[u + 1] if u + 1 < len(units) else None
+            yield from self._unit(doc, s, e, runs[k:j], nxt)
+            k = j
+
+    def _unit(
+        self,
+        doc: Document,
+        s: int,
+        e: int,
+        runs: list[tuple[int, int]],
+        nxt: tuple[int, int] | None,
+    ) -> Iterator[Edit | Flag]:
+        text = doc.text
+        marks = self._marks(text, s, e, runs)
+        if not marks:
+            return
+        problems: list[Flag] = []
+        repairs: list[Edit | Flag] = []
+        fixes: list[_Mark] = []
+        open_: dict[str, _Mark | None] = {"d": None, "g": None}
+        for m in marks:
+            cur = open_[m.family]
+            role = m.role
+            if role == "P":
+                if cur is None or _feet_inches(text, m.pos, s):
+                    continue
+                role = "C"
+            if role in ("G", "S"):
+                if role == "G" and m.fix is None:
+                    if cur is not None:
+                        if text[m.pos + 1].isalnum():
+                            m.fix = self._insert(m.pos + 1, GLUED)
+                    elif text[m.pos - 1].isalnum() or text[m.pos - 1] in ".,;:!?":
+                        m.fix = self._insert(m.pos, GLUED)
+                    if m.fix is not None:
+                        m.fix_rule = GLUED
+                role = "C" if cur is not None else "O"
+            if m.fix is not None:
+                fixes.append(m)
+            if role == "O":
+                if cur is not None and not _line_start(text, m.pos):
+                    found = self._close(doc, cur, cur.pos + cur.width, m.pos, continued=False)
+                    if found is None:
+                        problems.append(self._unbalanced(text, cur, m.pos))
+                    else:
+                        repairs.append(found)
+                open_[m.family] = m
+            elif cur is not None:
+                open_[m.family] = None
+            elif not (m.family == "g" and _line_start(text, m.pos)):
+                problems.append(self._flag(STRAY, *_word_before(text, m.pos, s)))
+        for fam, cur in open_.items():
+            if cur is None:
+                continue
+            continued = nxt is not None and _opens(text, nxt[0], fam)
+            found = self._close(doc, cur, cur.pos + cur.width, e, continued=continued)
+            if found is not None:
+                repairs.append(found)
+            elif not continued:
+                problems.append(self._unbalanced(text, cur, e))
+        if problems:
+            for m in fixes:
+                assert m.fix is not None
+                yield self._flag(m.fix_rule, *_around(text, m, s, e), suggestion=None)
+            yield from problems
+        else:
+            for m in fixes:
+                assert m.fix is not None
+                yield m.fix
+        yield from repairs
+
+    def _insert(self, at: int, rule: str) -> Edit:
+        return Edit(at, at, " ", rule, self._msg(rule), self._conf(rule))
+
+    def _flag(self, rule: str, start: int, end: int, suggestion: str | None = None) -> Flag:
+        return Flag(start, end, rule, self._msg(rule), suggestion, self._conf(rule))
+
+    def _unbalanced(self, text: str, m: _Mark, limit: int) -> Flag:
+        return self._flag(UNBALANCED, m.pos, _words_after(text, m.pos + m.width, limit, 2))
+
+    def _close(
+        self, doc: Document, opener: _Mark, start: int, end: int, *, continued: bool
+    ) -> Edit | Flag | None:
+        """The edit closing ``opener`` before the attribution in ``[start, end)``."""
+        text = doc.text
+        for m in self._attribution.finditer(text, start, end):
+            b = m.start("b")
+            mark = text[b]
+            gap = m.group("g")
+            if mark == "," and not gap:
+                continue
+            if not gap and not text[m.end("g")].isupper():
+                continue
+            if doc.overlaps_protected(b, b + 1):
+                continue
+            if b - start < 2:
+                continue
+            close = _CLOSER_FOR.get(opener.glyph, '"')
+            punct = "," if mark in ".," else mark
+            if opener.family == "g":
+                inner = " " if text[opener.pos + 1].isspace() else ""
+                new = inner + close + punct
+            else:
+                new = punct + close
+            a = m.end("g")
+            lower = m.group("name") is None
+            if lower and text[a].isupper():
+                edit = (b, a + 1, new + " " + text[a].lower())
+            elif gap:
+                edit = (b, b + 1, new)
+            else:
+                edit = (b, b + 1, new + " ")
+            if continued:
+                # the quotation may go on in the next paragraph: only a human knows
+                return Flag(
+                    b, m.end(), UNCLOSED, self._msg(UNCLOSED), new + " " + text[a : m.end()], 0.5
+                )
+            return Edit(*edit, UNCLOSED, self._msg(UNCLOSED), self._conf(UNCLOSED))
+        return None
+
+
+def _feet_inches(text: str, pos: int, limit: int) -> bool:
+    """Is the ``"`` at ``pos`` the inch mark of a height like ``5'10"``?"""
+    return any(_FEET_INCHES.fullmatch(text, pos - k, pos + 1) for k in (3, 4) if pos - k >= limit)
+
+
+def _inside(spans: list[tuple[int, int]], run: tuple[int, int]) -> bool:
+    import bisect
+
+    i = bisect.bisect_right(spans, (run[0], float("inf"))) - 1
+    return i >= 0 and spans[i][0] <= run[0] and run[1] <= spans[i][1]
+
+
+def _line_start(text: str, pos: int) -> bool:
+    """True when only white space or a block-quote marker precedes ``pos`` on its line."""
+    i = pos
+    while i > 0 and text[i - 1] in " \t>":
+        i -= 1
+    return i == 0 or text[i - 1] == "\n"
+
+
+def _opens(text: str, start: int, family: str) -> bool:
+    """Does the paragraph at ``start`` open with a quote of this family?"""
+    i = start
+    n = len(text)
+    while i < n and text[i] in " \t>":
+        i += 1
+    return i < n and text[i] in ('"“„”' if family == "d" else "«»")
+
+
+def _word_before(text: str, pos: int, limit: int) -> tuple[int, int]:
+    i = pos
+    while i > limit and not text[i - 1].isspace():
+        i -= 1
+    return i, pos + 1
+
+
+def _words_after(text: str, pos: int, limit: int, words: int) -> int:
+    i = pos
+    for _ in range(words):
+        while i < limit and text[i].isspace():
+            i += 1
+        while i < limit and not text[i].isspace():
+            i += 1
+    return i
+
+
+def _around(text: str, m: _Mark, s: int, e: int) -> tuple[int, int]:
+    a = m.pos
+    while a > s and a > m.pos - 30 and not text[a - 1].isspace():
+        a -= 1
+    b = m.pos + m.width
+    while b < e and b < m.pos + 30 and not text[b].isspace():
+        b += 1
+    return a, b
+
+
+def build(options: Options) -> QuotesFixer:
+    pack = builtin_pack(PACK, extra_keys=LIST_KEYS, require_pattern=False)
+    return QuotesFixer(pack.rules)

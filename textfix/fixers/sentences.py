@@ -1,0 +1,282 @@
+"""Point at broken sentences: what machine translation and scraping cut apart.
+
+A translated article loses words at sentence boundaries (``criticized
+Vladimir Putin. interview with the People's Daily``), leaves a name stranded
+after a full stop (``with the Chinese president. Trump.``), drops one half of
+a parenthesis, repeats a word or stops in mid-sentence. None of these can be
+repaired without knowing what was meant, so this fixer only raises flags with
+a tight span, except for one certain repair: a repeated article, preposition
+or ``and`` (``the the``) loses its second copy.
+
+Each check skips what is correct: abbreviations, ellipses, lists and text
+written in lower case by design; headings, captions, sign-offs and one-word
+replies; list numbering, smileys and half-open intervals; ``had had`` and
+``that that``. Word lists live in ``textfix/rules/sentences.toml``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import regex
+
+from textfix.fixers.quotes import text_units
+from textfix.model import Document, Edit, Fixer, Flag
+from textfix.options import Options
+from textfix.packs import PackRule, builtin_pack
+
+PACK = "sentences.toml"
+LIST_KEYS = ("lowercase_words", "interjections", "fix", "allow", "credits")
+
+LOWERCASE = "sentences/lowercase-start"
+FRAGMENT = "sentences/fragment"
+BRACKETS = "sentences/unbalanced-brackets"
+REPEATED = "sentences/repeated-word"
+TRUNCATED = "sentences/truncated-end"
+
+_WORD = r"[\p{L}\p{N}'’-]"
+#: a word, a full stop, spaces and a word starting in lower case (plus the next word)
+_LOWER_START = regex.compile(
+    r"(?<![\p{L}\p{N}.'’-])(?P<pw>[\p{L}\p{N}'’-]++)[)\]\"”’]?+\.(?P<sp>[ ]++)"
+    r"(?P<w>\p{Ll}[\p{L}\p{N}'’-]*+)(?:[ ](?P<w2>" + _WORD + r"++))?"
+)
+#: any sentence start after a full stop (to tell stylistic lower case from damage)
+_UPPER_START = regex.compile(r"(?<=[\p{L}\p{N}][)\]\"”’]?)\.[ ]++\p{Lu}")
+#: a word, a full stop, then one or two capitalised words and a full stop
+_FRAGMENT = regex.compile(
+    r"(?<![\p{L}\p{N}.'’-])(?P<pw>[\p{L}\p{N}'’-]++)\.[ ]++"
+    r"(?P<f>\p{Lu}[\p{Ll}'’-]*+(?:[ ]\p{Lu}[\p{Ll}'’-]*+)?+)\.(?=\s|$)"
+)
+#: capitalised words inside a sentence: names, as the document itself uses them
+_UPPER = regex.compile(r"\p{Lu}")
+_MID_NAME = regex.compile(r"(?<=[\p{L},;:][ ])\p{Lu}[\p{Ll}'’-]++")
+_LIST_ITEM = regex.compile(r"[ \t]*+(?:[-*•+–][ \t]|\(?\w{1,3}[.)][ \t]|>)")
+_ENUMERATOR = regex.compile(r"(?:\d{1,2}|[a-zA-Z]|[ivxIVX]{1,4})")
+_BRACKETS = regex.compile(r"[()\[\]{}]")
+_PAIR = {")": "(", "]": "[", "}": "{"}
+_INTERVAL = regex.compile(r"[\s\d.,+−∞πa-zA-Z/-]*+")
+_REPEAT = regex.compile(
+    r"(?<![\p{L}\p{N}'’-])(?P<a>\p{L}++)(?P<sp>[ ]++)(?P<b>(?P=a))(?![\p{L}\p{N}'’-])",
+    regex.IGNORECASE,
+)
+_SENTENCE_END = regex.compile(r"[.!?][\"”’)]?+[ ]++$")
+_TERMINAL = frozenset(".!?…:\"”’')]»*`|>")
+_DANGLING = frozenset(",;–—-")
+
+
+class SentencesFixer(Fixer):
+    """Flag broken sentence boundaries; remove a repeated article or preposition."""
+
+    name = "sentences"
+
+    def __init__(self, rules: tuple[PackRule, ...]) -> None:
+        self._pack = {r.id: r for r in rules}
+        self.rules = tuple(r.rule for r in rules)
+        data = {k: [w for r in rules for w in r.data.get(k, ())] for k in LIST_KEYS}
+        self._lowercase_words = frozenset(data["lowercase_words"])
+        self._interjections = frozenset(data["interjections"])
+        self._fix = frozenset(w.lower() for w in data["fix"])
+        self._allow = frozenset(w.lower() for w in data["allow"])
+        self._credits = tuple(data["credits"])
+
+    def _flag(self, rule: str, start: int, end: int, suggestion: str | None = None) -> Flag:
+        r = self._pack[rule]
+        return Flag(start, end, rule, r.message, suggestion, r.rule.confidence)
+
+    def run(self, doc: Document) -> Iterator[Edit | Flag]:
+        text = doc.text
+        if not text.strip():
+            return
+        if "." in text:
+            yield from self._lowercase_starts(doc)
+            yield from self._fragments(doc)
+        if _BRACKETS.search(text):
+            yield from self._brackets(doc)
+        yield from self._repeats(doc)
+        yield from self._truncated_end(doc)
+
+    # --- lower-case sentence starts ----------------------------------------
+
+    def _lowercase_starts(self, doc: Document) -> Iterator[Flag]:
+        text = doc.text
+        found = []
+        for m in _LOWER_START.finditer(text):
+            w = m.group("w")
+            pw = m.group("pw")
+            if w in self._lowercase_words or not w[1:].islower() and len(w) > 1:
+                continue  # iPhone, eBay, x86
+            if _ENUMERATOR.fullmatch(pw):
+                continue  # "1. open the file. 2. save it" or "(a. the first)"
+            dot = m.start("sp") - 1
+            if doc.overlaps_protected(dot, dot + 1) or doc.overlaps_protected(*m.span("w")):
+                continue
+            found.append(m)
+        if not found:
+            return
+        # text that never capitalises its sentences is written that way
+        if len(found) >= 3 and sum(1 for _ in _UPPER_START.finditer(text)) < len(found):
+            return
+        lines: dict[int, bool] = {}  # line start -> may hold a lower-case start
+        for m in found:
+            ls = text.rfind("\n", 0, m.start()) + 1
+            ok = lines.get(ls)
+            if ok is None:
+                le = text.find("\n", ls)
+                le = len(text) if le < 0 else le
+                ok = lines[ls] = not _LIST_ITEM.match(text, ls) and bool(
+                    _UPPER.search(text, ls, le)
+                )
+            if not ok:
+                continue
+            end = m.end("w2") if m.group("w2") else m.end("w")
+            yield self._flag(LOWERCASE, m.start("pw"), end)
+
+    # --- fragments ---------------------------------------------------------
+
+    def _fragments(self, doc: Document) -> Iterator[Flag]:
+        text = doc.text
+        names: set[str] | None = None
+        for m in _FRAGMENT.finditer(text):
+            words = m.group("f").split(" ")
+            if words[0] in self._interjections:
+                continue
+            dot1 = m.end("pw")
+            if doc.overlaps_protected(dot1, dot1 + 1) or doc.overlaps_protected(
+                m.end() - 1, m.end()
+            ):
+                continue
+            if names is None:
+                names = {n.group() for n in _MID_NAME.finditer(text)}
+            if not any(w in names for w in words):
+                continue  # a one-word sentence of prose ("Silence."), not a stranded name
+            yield self._flag(FRAGMENT, m.start("pw"), m.end())
+
+    # --- brackets ------------------------------------------------------------
+
+    def _brackets(self, doc: Document) -> Iterator[Flag]:
+        text = doc.text
+        protected = doc.protected
+        for s, e in text_units(doc):
+            stack: list[int] = []
+            bad: list[int] = []
+            for m in _BRACKETS.finditer(text, s, e):
+                i = m.start()
+                ch = text[i]
+                if protected and doc.overlaps_protected(i, i + 1):
+                    continue
+                if _emoticon(text, i, s):
+                    continue
+                if ch in "([{":
+                    stack.append(i)
+                    continue
+                top = text[stack[-1]] if stack else ""
+                if top == _PAIR[ch]:
+                    stack.pop()
+                elif top in ("(", "[") and ch in ")]" and _interval(text, stack[-1], i):
+                    stack.pop()
+                elif ch == ")" and _enumerator(text, i, s):
+                    continue
+                elif protected and i > 0 and doc.overlaps_protected(i - 1, i):
+                    continue  # the URL pattern stops before a closing bracket it contains
+                else:
+                    bad.append(i)
+            bad.extend(stack)
+            for i in sorted(bad):
+                if text[i] in "([{":
+                    end = i + 1
+                    while end < e and end < i + 40 and not text[end].isspace():
+                        end += 1
+                    yield self._flag(BRACKETS, i, end)
+                else:
+                    start = i
+                    while start > s and start > i - 40 and not text[start - 1].isspace():
+                        start -= 1
+                    yield self._flag(BRACKETS, start, i + 1)
+
+    # --- repeated words ------------------------------------------------------
+
+    def _repeats(self, doc: Document) -> Iterator[Edit | Flag]:
+        text = doc.text
+        for m in _REPEAT.finditer(text):
+            a, b = m.group("a"), m.group("b")
+            low = b.lower()
+            if a != b:
+                # "The the" at a sentence start; "Walla Walla", "A a" are left alone
+                if not (a[0].isupper() and a[1:] == b[1:] and b.islower()):
+                    continue
+                if not _sentence_start(text, m.start()):
+                    continue
+            elif not a.islower():
+                continue
+            if low in self._allow:
+                continue
+            if doc.overlaps_protected(m.start(), m.end()):
+                continue
+            if low in self._fix:
+                r = self._pack[REPEATED]
+                yield Edit(m.end("a"), m.end(), "", REPEATED, r.message, r.rule.confidence)
+            else:
+                yield self._flag(REPEATED, m.start(), m.end(), a)
+
+    # --- truncated end -------------------------------------------------------
+
+    def _truncated_end(self, doc: Document) -> Iterator[Flag]:
+        paras = doc.paragraphs
+        if not paras:
+            return
+        text = doc.text
+        s, e = paras[-1]
+        line = text[s:e].rstrip()
+        e = s + len(line)
+        if not line or line[-1] in _TERMINAL or not (line[-1].isalnum() or line[-1] in _DANGLING):
+            return
+        stripped = line.lstrip()
+        if _LIST_ITEM.match(stripped) or stripped.startswith(("#", "|")):
+            return
+        if stripped.startswith(self._credits):
+            return
+        words = line.split()
+        if len(words) < 12 and not regex.search(r"[.!?][ ]", line):
+            return  # a heading, a caption or a sign-off
+        if doc.overlaps_protected(e - 1, e):
+            return
+        last = text.rfind(" ", s, e)
+        start = text.rfind(" ", s, last) + 1 if last > s else s
+        yield self._flag(TRUNCATED, start, e)
+
+
+def _emoticon(text: str, i: int, limit: int) -> bool:
+    """``:)``, ``:-(``, ``;]`` and ``(:``."""
+    j = i - 1
+    if j >= limit and text[j] in "-o'^":
+        j -= 1
+    if j >= limit and text[j] in ":;=" and text[i] in "()[]":
+        return True
+    return text[i] == "(" and i + 1 < len(text) and text[i + 1] == ":"
+
+
+def _enumerator(text: str, i: int, limit: int) -> bool:
+    """``1)``, ``b)``, ``iv)`` starting a list item (at a line start or after white space)."""
+    j = i
+    while j > limit and j > i - 4 and text[j - 1].isalnum():
+        j -= 1
+    if j == i or not _ENUMERATOR.fullmatch(text, j, i):
+        return False
+    return j == limit or text[j - 1].isspace()
+
+
+def _interval(text: str, a: int, b: int) -> bool:
+    """``[0, 1)`` and ``(0, 1]``: half-open intervals, not mismatched brackets."""
+    return b - a < 40 and "," in text[a:b] and _INTERVAL.fullmatch(text, a + 1, b) is not None
+
+
+def _sentence_start(text: str, i: int) -> bool:
+    ls = text.rfind("\n", 0, i) + 1
+    if not text[ls:i].strip():
+        return True
+    return _SENTENCE_END.search(text, max(ls, i - 4), i) is not None
+
+
+def build(options: Options) -> SentencesFixer:
+    pack = builtin_pack(PACK, extra_keys=LIST_KEYS, require_pattern=False)
+    return SentencesFixer(pack.rules)
