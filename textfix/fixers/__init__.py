@@ -16,11 +16,13 @@ if TYPE_CHECKING:
 
 def factories() -> list[Callable[[Options], Fixer | None]]:
     """The ``build`` function of every built-in fixer, in pipeline order."""
-    from textfix.fixers import artifacts, encoding, grammar, spacing
+    from textfix.fixers import artifacts, encoding, grammar, quotes, sentences, spacing
 
     return [
         encoding.build,
         artifacts.build,
         spacing.build,
+        quotes.build,
+        sentences.build,
         grammar.build,
     ]
