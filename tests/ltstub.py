@@ -119,6 +119,28 @@ def _rules() -> list[CannedRule]:
             "Possible typo: you repeated a whitespace",
             lambda m: [" "],
         ),
+        # two rules that undo each other (test-only; a real server might
+        # have such a pair): an edit one of them makes, the other reverts
+        CannedRule(
+            "STUB_FLIP",
+            "Test rule: flip becomes flop",
+            "GRAMMAR",
+            "Grammar",
+            "grammar",
+            re.compile(r"\bflip\b"),
+            "Did you mean \u201cflop\u201d?",
+            lambda m: ["flop"],
+        ),
+        CannedRule(
+            "STUB_FLOP",
+            "Test rule: flop becomes flip",
+            "GRAMMAR",
+            "Grammar",
+            "grammar",
+            re.compile(r"\bflop\b"),
+            "Did you mean \u201cflip\u201d?",
+            lambda m: ["flip"],
+        ),
         # a match with no replacement at all
         CannedRule(
             "SENTENCE_FRAGMENT",

@@ -128,6 +128,26 @@ def test_idempotent(lt):
     assert p.clean(once.text).edits == []
 
 
+def test_an_edit_the_server_would_undo_is_only_flagged(lt):
+    p = pipeline(lt.url)
+    text = "They flip the coin. She go home.\n"
+    r = p.clean(text)
+    assert r.text == "They flip the coin. She goes home.\n"
+    (flag,) = r.flags
+    assert (flag.rule, text[flag.start : flag.end], flag.suggestion) == (
+        "grammar/STUB_FLIP",
+        "flip",
+        "flop",
+    )
+    assert p.clean(r.text).text == r.text
+
+
+def test_the_look_ahead_request_is_the_next_pass_request(lt):
+    pipeline(lt.url).clean("She go home.")
+    # the text, then the text as edited; the pipeline's second pass is cached
+    assert lt.texts == ["She go home.", "She goes home."]
+
+
 # --- offsets ------------------------------------------------------------------------
 
 

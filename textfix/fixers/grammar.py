@@ -483,16 +483,23 @@ class GrammarFixer(Fixer):
         spans = self._paragraphs(doc)
         if not spans:
             return
+        paragraphs = [doc.text[s:e] for s, e in spans]
+        changed = getattr(doc, "changed", None) or ()
         try:
-            results = self.check_paragraphs([doc.text[s:e] for s, e in spans])
+            results = self.check_paragraphs(paragraphs)
+            plans = [
+                self._plan(doc, ps, matches, changed)
+                for (ps, _), matches in zip(spans, results, strict=True)
+            ]
+            self._look_ahead(paragraphs, plans)
         except GrammarError as err:
             if self.on_error == "raise":
                 raise
             yield Flag(0, 0, SKIPPED.id, f"grammar checking was skipped: {err}")
             return
-        changed = getattr(doc, "changed", None) or ()
-        for (ps, _), matches in zip(spans, results, strict=True):
-            yield from self._items(doc, ps, matches, changed)
+        for (ps, _), plan in zip(spans, plans, strict=True):
+            for m, apply in plan:
+                yield self._item(m, ps, apply)
 
     def _paragraphs(self, doc: Document) -> list[tuple[int, int]]:
         """The paragraphs worth sending: not blank, not wholly protected (code)."""
@@ -506,31 +513,77 @@ class GrammarFixer(Fixer):
             out.append((s, e))
         return out
 
-    def _items(
+    def _plan(
         self, doc: Document, base: int, matches: list[Match], changed: Sequence[tuple[int, int]]
-    ) -> Iterator[Edit | Flag]:
+    ) -> list[tuple[Match, bool]]:
+        """Each kept match of one paragraph and whether to apply it."""
+        plan = []
         last_end = -1
         for m in sorted(matches, key=lambda m: (m.start, m.end)):
             verdict = self.applies(m)
             if verdict is None:
                 continue
             start, end = base + m.start, base + m.end
-            rule = f"grammar/{m.rule_id}"
-            if (
+            if verdict and doc.text[start:end] == m.replacements[0]:
+                continue  # nothing to change
+            apply = (
                 verdict
-                and start >= last_end
+                and m.start >= last_end
                 and not doc.overlaps_protected(start, end)
                 and not _touches(changed, start, end)
-                and doc.text[start:end] != m.replacements[0]
-            ):
-                last_end = end
-                yield Edit(start, end, m.replacements[0], rule, m.message, CONFIDENCE)
-                continue
-            message = m.message
-            if len(m.replacements) > 1:
-                message += f" (suggestions: {', '.join(m.replacements[:5])})"
-            suggestion = m.replacements[0] if m.replacements else None
-            yield Flag(start, end, rule, message, suggestion, CONFIDENCE)
+            )
+            if apply:
+                last_end = m.end
+            plan.append((m, apply))
+        return plan
+
+    def _look_ahead(self, paragraphs: list[str], plans: list[list[tuple[Match, bool]]]) -> None:
+        """Demote to flags the edits LanguageTool would change again once applied.
+
+        Each paragraph with edits is checked once more as it will read after
+        them (the request the pipeline's next pass would make anyway, so it is
+        cached for it). An edit that an applicable match of that check
+        overlaps or touches would be rewritten or undone on the next pass: it
+        is flagged instead, which keeps the fixer at a fixed point.
+        """
+        todo = [i for i, plan in enumerate(plans) if any(apply for _, apply in plan)]
+        if not todo:
+            return
+        after: list[str] = []
+        placed: list[list[tuple[int, int]]] = []  # each edit's span in the new text
+        for i in todo:
+            text, pos, delta, spans = paragraphs[i], 0, 0, []
+            parts = []
+            for m, apply in plans[i]:
+                if apply:
+                    parts += [text[pos : m.start], m.replacements[0]]
+                    spans.append((m.start + delta, m.start + delta + len(m.replacements[0])))
+                    delta += len(m.replacements[0]) - (m.end - m.start)
+                    pos = m.end
+            parts.append(text[pos:])
+            after.append("".join(parts))
+            placed.append(spans)
+        for i, matches, spans in zip(todo, self.check_paragraphs(after), placed, strict=True):
+            again = [(m.start, m.end) for m in matches if self.applies(m)]
+            k = 0
+            plan = plans[i]
+            for j, (m, apply) in enumerate(plan):
+                if apply:
+                    s, e = spans[k]
+                    if any(a <= e and s <= b for a, b in again):
+                        plan[j] = (m, False)
+                    k += 1
+
+    def _item(self, m: Match, base: int, apply: bool) -> Edit | Flag:
+        start, end = base + m.start, base + m.end
+        rule = f"grammar/{m.rule_id}"
+        if apply:
+            return Edit(start, end, m.replacements[0], rule, m.message, CONFIDENCE)
+        message = m.message
+        if len(m.replacements) > 1:
+            message += f" (suggestions: {', '.join(m.replacements[:5])})"
+        suggestion = m.replacements[0] if m.replacements else None
+        return Flag(start, end, rule, message, suggestion, CONFIDENCE)
 
 
 def _touches(spans: Sequence[tuple[int, int]], start: int, end: int) -> bool:
