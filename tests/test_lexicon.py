@@ -1,0 +1,267 @@
+"""The lexicon fixer: untranslated source words, typos and unknown words.
+
+Every passage here was written for these tests.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from textfix.fixers import lexicon
+from textfix.fixers.lexicon import LexiconFixer, osa_distance, typo_candidates
+from textfix.model import Document, Edit, Flag
+from textfix.options import Options
+from textfix.pipeline import Pipeline
+
+ROOT = Path(__file__).resolve().parent.parent
+CLEAN = sorted((ROOT / "tests" / "corpus" / "clean").glob("*.txt"))
+SEED = ROOT / "seeds" / "000_2f1ded03767b9897.txt"
+
+
+def run(text: str, **options: object) -> list[Edit | Flag]:
+    fixer = lexicon.build(Options.from_kwargs(**options))
+    assert fixer is not None
+    return list(fixer.run(Document(text)))
+
+
+def flagged(text: str, **options: object) -> dict[str, str]:
+    """``{covered text: rule}`` for every flag the fixer raises on ``text``."""
+    return {text[f.start : f.end]: f.rule for f in run(text, **options) if isinstance(f, Flag)}
+
+
+def clean(text: str, **options: object):
+    opts = Options.from_kwargs(**options)
+    return Pipeline(
+        [lexicon.build(opts)],
+        unsafe_fixes=opts.unsafe_fixes,
+        min_confidence=opts.min_confidence,
+        options={"source_lang": opts.source_lang},
+    ).clean(text)
+
+
+# --- untranslated -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("Traffic was diverted from the Landesstraße for two hours.", "Landesstraße"),
+        ("The goalkeeper gave him a Schubser and the referee ignored it.", "Schubser"),
+        ("Geologists dated a single Zirkon from the outcrop.", "Zirkon"),
+    ],
+)
+def test_capitalised_german_noun_mid_sentence_is_untranslated(text: str, word: str) -> None:
+    flags = [f for f in run(text) if isinstance(f, Flag)]
+    assert [(text[f.start : f.end], f.rule) for f in flags] == [(word, "lexicon/untranslated")]
+    assert "German" in flags[0].message
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("Workers repaired the gleisbed overnight.", "gleisbed"),
+        ("Three bundespolists boarded the train at the border.", "bundespolists"),
+    ],
+)
+def test_half_translated_compound(text: str, word: str) -> None:
+    flags = [f for f in run(text) if isinstance(f, Flag)]
+    assert [(text[f.start : f.end], f.rule) for f in flags] == [(word, "lexicon/untranslated")]
+    assert "half-translated German compound" in flags[0].message
+
+
+def test_lower_case_source_word_names_the_likeliest_language() -> None:
+    text = "The council closed the trottoir and the mairie for repairs."
+    flags = [f for f in run(text) if isinstance(f, Flag)]
+    assert [text[f.start : f.end] for f in flags] == ["trottoir", "mairie"]
+    assert all(f.rule == "lexicon/untranslated" and "French" in f.message for f in flags)
+    dutch = "Cyclists kept to the fietspad along the canal."
+    assert "Dutch" in next(f.message for f in run(dutch) if isinstance(f, Flag))
+    polish = "He parked his samochód outside the station."
+    assert "Polish" in next(f.message for f in run(polish) if isinstance(f, Flag))
+
+
+def test_source_lang_restricts_the_languages() -> None:
+    text = "The council closed the trottoir and the haushalt was cut."
+    assert flagged(text) == {"trottoir": "lexicon/untranslated", "haushalt": "lexicon/untranslated"}
+    only_fr = run(text, source_lang="fr")
+    assert [text[f.start : f.end] for f in only_fr] == ["trottoir"]
+    assert "French" in only_fr[0].message
+    # a capitalised noun is judged German only when German is a candidate
+    assert flagged("Traffic left the Landesstraße early.", source_lang="fr") == {}
+
+
+def test_russian_cyrillic_and_transliterated() -> None:
+    cyr = "The sign simply said сегодня in red paint."
+    assert flagged(cyr) == {"сегодня": "lexicon/untranslated"}
+    latin = "The guide kept saying khorosho to every question."
+    flags = [f for f in run(latin) if isinstance(f, Flag)]
+    assert [latin[f.start : f.end] for f in flags] == ["khorosho"]
+    assert "Russian" in flags[0].message
+
+
+def test_a_quoted_foreign_phrase_is_left_alone() -> None:
+    text = "She quoted the old saying « il faut goûter avant de juger » with a smile."
+    assert flagged(text) == {}
+    # the same word alone among English words is a slip
+    assert flagged("We stopped for a goûter near the river.") == {"goûter": "lexicon/untranslated"}
+
+
+# --- typos ------------------------------------------------------------------
+
+
+def test_typo_is_flagged_with_the_dominant_candidate() -> None:
+    text = "The patients were kept in isloation for a week."
+    (flag,) = run(text)
+    assert isinstance(flag, Flag)
+    assert (text[flag.start : flag.end], flag.rule, flag.suggestion) == (
+        "isloation",
+        "lexicon/typo",
+        "isolation",
+    )
+
+
+def test_sentence_initial_typo_keeps_its_capital() -> None:
+    text = "Isloation ended on Monday."
+    (flag,) = run(text)
+    assert isinstance(flag, Flag) and flag.suggestion == "Isolation"
+
+
+def test_typo_is_fixed_only_with_document_evidence() -> None:
+    text = "Isloation was hard on the ward. The isolation rules eased in May."
+    result = clean(text)
+    assert result.text == "Isolation was hard on the ward. The isolation rules eased in May."
+    assert [e.rule for e in result.edits] == ["lexicon/typo"]
+    assert result.flags == []
+    # without the word elsewhere in the document it stays a flag
+    alone = clean("Isloation was hard on the ward.")
+    assert alone.edits == [] and alone.text == "Isloation was hard on the ward."
+    assert [f.suggestion for f in alone.flags] == ["Isolation"]
+    # and the fix is a fixed point
+    again = clean(result.text)
+    assert again.edits == [] and again.flags == []
+
+
+def test_safe_only_runs_do_not_apply_typo_fixes() -> None:
+    text = "Isloation was hard. The isolation rules eased."
+    result = clean(text, unsafe_fixes=False)
+    assert result.text == text
+    assert [f.rule for f in result.flags] == ["lexicon/typo"]
+
+
+def test_no_typo_without_a_clearly_dominant_candidate() -> None:
+    # 'shqre' is one edit from 'share' and from 'shore', neither ten times commoner
+    text = "They agreed to shqre the costs."
+    assert flagged(text) == {}
+    flags = run(text, lexicon_unknown=True)
+    assert [f.rule for f in flags] == ["lexicon/unknown"]
+    assert "'share'" in flags[0].message and "'shore'" in flags[0].message
+
+
+def test_candidates_count_a_transposition_as_one_edit() -> None:
+    distance, cands = typo_candidates("isloation")
+    assert distance == 1 and cands[0][1] == "isolation"
+    assert osa_distance("isloation", "isolation") == 1
+    assert osa_distance("recieve", "receive") == 1
+    assert osa_distance("abcd", "abcd") == 0
+    assert osa_distance("kitten", "sitting", limit=2) == 3  # capped at limit + 1
+    distance, cands = typo_candidates("goverment")
+    assert cands and cands[0][1] == "government"
+
+
+# --- unknown ----------------------------------------------------------------
+
+
+def test_unknown_words_only_when_asked() -> None:
+    text = "The gadget went frobzwick and stopped."
+    assert flagged(text) == {}
+    assert flagged(text, lexicon_unknown=True) == {"frobzwick": "lexicon/unknown"}
+    # capitalised unknown words are names, not unknown words
+    assert flagged("Frobzwick and Quendel met in Ghent.", lexicon_unknown=True) == {}
+
+
+# --- exemptions -------------------------------------------------------------
+
+
+def test_the_documents_own_vocabulary_is_exempt() -> None:
+    text = (
+        "The trottoir was narrow. Children played on the trottoir all day, "
+        "and the mayor promised a wider trottoir."
+    )
+    assert flagged(text) == {}
+    twice = "The trottoir was narrow. Children played on the trottoir all day."
+    assert list(flagged(twice).values()) == ["lexicon/untranslated"]
+
+
+def test_user_word_list(tmp_path: Path) -> None:
+    words = tmp_path / "words.txt"
+    words.write_text("# house style\nfrobzwick\nTrottoir\n", encoding="utf-8")
+    text = "The gadget went frobzwick on the trottoir."
+    assert flagged(text, lexicon_unknown=True, wordlist=str(words)) == {}
+    assert len(flagged(text, lexicon_unknown=True)) == 2
+    with pytest.raises(ValueError, match="word list"):
+        lexicon.build(Options(wordlist=str(tmp_path / "missing.txt")))
+
+
+def test_protected_spans_are_exempt() -> None:
+    text = "Details at https://example.de/landesstrasse/trottoir and in `gleisbed`."
+    assert flagged(text) == {}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kowalczyk said the talks in Gdańsk went well.",
+        "Moon Jae-in met Kim Jong-un at Panmunjom.",
+        "Putin's aides and Putin’s critics don't agree; they'd rather wait.",
+        "The colour of the neighbours' organisation was grey.",
+        "An olive-green, well-armoured train left at 3pm on the 3rd.",
+        "The NATO and OSZE delegations met; the iPhone and McDonald's were mentioned.",
+        "She booked the matinée at the café and praised the naïve façade.",
+        "The B52s and COVID19 are not words; neither is snake_case_name.",
+    ],
+)
+def test_correct_text_raises_nothing(text: str) -> None:
+    assert run(text, lexicon_unknown=True) == []
+
+
+def test_capitalised_name_used_mid_sentence_is_not_a_typo_at_sentence_start() -> None:
+    text = "Kalder won the race. The coach praised Kalder afterwards."
+    assert flagged(text) == {}
+
+
+# --- corpora ----------------------------------------------------------------
+
+
+@pytest.mark.skipif(not CLEAN, reason="the do-no-harm corpus is missing")
+def test_do_no_harm_corpus() -> None:
+    words = 0
+    found: list[str] = []
+    for path in CLEAN:
+        text = path.read_text(encoding="utf-8")
+        words += len(text.split())
+        result = clean(text)
+        assert result.edits == [], path.name
+        found += [f"{path.name}: {text[f.start : f.end]!r} {f.rule}" for f in result.flags]
+    assert len(found) <= words / 1000, found
+
+
+def test_the_seed_article_raises_nothing() -> None:
+    # the seed's damage is spacing, quotes and calques; every word in it is English
+    # or a name, so the lexicon has nothing to say about it
+    result = clean(SEED.read_text(encoding="utf-8"))
+    assert result.edits == [] and result.flags == []
+
+
+def test_large_text_is_read_in_blocks() -> None:
+    sentence = "The quick brown fox jumps over the lazy dog near the river bank. "
+    text = sentence * 40000 + "A single trottoir remains."
+    assert len(text) > 2 << 20
+    assert flagged(text) == {"trottoir": "lexicon/untranslated"}
+
+
+def test_build_reads_options() -> None:
+    fixer = lexicon.build(Options(source_lang="de", lexicon_unknown=True))
+    assert isinstance(fixer, LexiconFixer)
+    assert fixer.source_lang == "de" and fixer.unknown is True

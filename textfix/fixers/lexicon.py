@@ -1,0 +1,734 @@
+"""Words that are not English: untranslated source words, typos and unknown words.
+
+Machine translation passes source words through (``Landesstraße``, ``Schubser``),
+translates half a compound (``gleisbed`` for *Gleisbett*) and scraped text
+carries plain typos (``Isloation``). A frequency lexicon finds most of them
+cheaply. The lexicons are wordfreq's bundled frequency lists, read once per
+process straight from their data files (nothing is downloaded) and then only
+looked up in plain dicts.
+
+What the fixer reports:
+
+- ``lexicon/untranslated``: a word unknown or very rare in English but common
+  in the source language (the ``source_lang`` option, or the likeliest of
+  :data:`SOURCES`); also a capitalised mid-sentence word that English does not
+  know and German uses as a noun, and an unknown word that shares a long
+  prefix with a German or Dutch word but not with any common English one (a
+  half-translated compound).
+- ``lexicon/typo``: a lower-case (or sentence-initial) word unknown in English
+  with one clearly dominant English word within edit distance 1 or 2. When the
+  document itself uses the suggested word elsewhere, the fix is proposed as an
+  unsafe edit; otherwise it stays a flag.
+- ``lexicon/unknown``: any other unknown lower-case word, only when the
+  ``lexicon_unknown`` option is on.
+
+Exempt: words of fewer than four letters, all-caps and mixed-case words,
+capitalised words that look like names, words in protected spans, words the
+document uses three or more times, words in the user's word list, words with
+digits, and the parts of hyphenated compounds that English knows.
+
+The hot path splits the text on white space into a set of distinct chunks
+(C speed), tokenises each distinct chunk once and looks each distinct word up
+once; only the few suspicious words are then located in the text.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import threading
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from textfix.model import Document, Edit, Example, Fixer, Flag, Rule
+from textfix.options import Options
+
+#: candidate source languages, in the order ties are broken
+SOURCES = ("de", "fr", "es", "it", "pt", "nl", "ru", "cs", "pl")
+LANGUAGE_NAMES = {
+    "de": "German",
+    "fr": "French",
+    "es": "Spanish",
+    "it": "Italian",
+    "pt": "Portuguese",
+    "nl": "Dutch",
+    "ru": "Russian",
+    "cs": "Czech",
+    "pl": "Polish",
+}
+#: languages whose compounds are written as one word
+COMPOUND_LANGS = ("de", "nl")
+
+#: a word at or above this Zipf frequency in English is plainly English
+EN_KNOWN = 2.0
+#: a lower-case word must be at least this common in the source language
+SOURCE_COMMON = 3.0
+#: ... and this many Zipf points (powers of ten) commoner than in English
+SOURCE_MARGIN = 2.0
+#: a capitalised mid-sentence word unknown to English is a German noun from here
+GERMAN_NOUN = 2.3
+#: typo suggestions are English words at least this common
+TYPO_TARGET = 3.0
+#: ... and beat the runner-up by this many Zipf points
+TYPO_MARGIN = 1.0
+#: the document's own vocabulary: words it uses this often are never flagged
+DOC_VOCABULARY = 3
+MIN_LETTERS = 4
+#: source-language words this common mark a quoted foreign phrase around a word
+FUNCTION_WORD = 4.0
+
+#: confidence of a typo fix whose suggestion the document uses elsewhere
+CONFIDENCE_D1 = 0.85  # above the default threshold: applied
+CONFIDENCE_D2 = 0.7  # below it: shown as a flag with the suggestion
+
+# prepositions after which a capitalised word is most likely a place name
+_PLACE_WORDS = frozenset(
+    "in at from to near of for by via into onto towards toward outside inside around "
+    "between across through throughout along within beyond past over under and or".split()
+)
+_CLITICS = frozenset(("s", "t", "ll", "re", "ve", "d", "m", ""))
+_SENTENCE_END = frozenset(".!?…:")
+_OPENERS = "\"'“‘«([{*_—–- \t\u00a0"
+
+# A word: letters, with inner apostrophes (don't, Putin's). Hyphens split words,
+# so each part of a compound is judged on its own. Digits and underscores are
+# word characters for the look-arounds: "3rd", "COVID19", "snake_case" are not words.
+_WORD = re.compile(r"(?<!\w)(?<!\w['’])[^\W\d_]++(?:['’][^\W\d_]++)*+(?!\w)")
+
+_CYRILLIC = str.maketrans(
+    {
+        "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh",
+        "з": "z", "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o",
+        "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts",
+        "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu",
+        "я": "ya",
+    }
+)  # fmt: skip
+
+
+def _key(word: str) -> str:
+    """The form wordfreq stores: NFC, case-folded, straight apostrophe."""
+    if not word.isascii():
+        word = unicodedata.normalize("NFC", word).replace("’", "'")
+    return word.casefold()
+
+
+# --- the lexicons ------------------------------------------------------------
+
+
+def _buckets(lang: str) -> list[list[str]]:
+    """wordfreq's list for ``lang``: words grouped by frequency, commonest first.
+
+    Read straight from the bundled data file, so wordfreq's own caches do not
+    keep a second copy alive.
+    """
+    import wordfreq
+
+    for size in ("large", "small"):
+        path = Path(wordfreq.DATA_PATH) / f"{size}_{lang}.msgpack.gz"
+        if path.exists():
+            return wordfreq.read_cBpack(str(path))
+    return wordfreq.get_frequency_list(lang, wordlist="best")  # pragma: no cover
+
+
+def _zipf(bucket: int) -> float:
+    # bucket i holds words of frequency 10 ** (-i / 100): Zipf 9 - i / 100
+    return _ZIPFS[bucket]
+
+
+_ZIPFS = [round(9 - i / 100, 2) for i in range(1001)]
+
+
+class Lexicons:
+    """The frequency lists, loaded on first use and shared by every fixer."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._en: dict[str, float] | None = None
+        self._sources: dict[str, dict[str, float]] = {}
+        self._prefixes: dict[str, list[str]] = {}
+        self._top: dict[str, dict[str, float]] = {}
+        self._typo: dict[str, str | tuple[str, ...]] | None = None
+        self._en_common: list[str] | None = None
+
+    @property
+    def en(self) -> dict[str, float]:
+        """Every English word wordfreq knows (Zipf ≥ 1), with its Zipf frequency."""
+        if self._en is None:
+            with self._lock:
+                if self._en is None:
+                    en: dict[str, float] = {}
+                    for i, words in enumerate(_buckets("en")):
+                        z = _zipf(i)
+                        for w in words:
+                            if w.isalpha() or "'" in w:
+                                en[w] = z
+                    self._en = en
+        return self._en
+
+    def source(self, lang: str) -> dict[str, float]:
+        """Common words of ``lang`` that English does not use (Zipf < EN_KNOWN)."""
+        got = self._sources.get(lang)
+        if got is None:
+            with self._lock:
+                got = self._sources.get(lang)
+                if got is None:
+                    got = self._sources[lang] = self._load_source(lang)
+        return got
+
+    def _load_source(self, lang: str) -> dict[str, float]:
+        en = self.en
+        floor = GERMAN_NOUN if lang == "de" else SOURCE_COMMON
+        last = int(round((9 - floor) * 100))
+        prefix_last = int(round((9 - 2.5) * 100))
+        top_last = int(round((9 - FUNCTION_WORD) * 100))
+        out: dict[str, float] = {}
+        top: dict[str, float] = {}
+        prefixes: list[str] = []
+        for i, words in enumerate(_buckets(lang)[: max(last, prefix_last) + 1]):
+            z = _zipf(i)
+            for w in words:
+                if not w.isalpha():
+                    continue
+                if i <= top_last and z > en.get(w, 0.0) + 0.5:
+                    top[w] = z
+                if i <= prefix_last and lang in COMPOUND_LANGS:
+                    prefixes.append(w)
+                if i <= last and en.get(w, 0.0) < EN_KNOWN:
+                    out[w] = z
+                    if lang == "ru" and not w.isascii():
+                        latin = w.translate(_CYRILLIC)
+                        if len(latin) >= 5 and en.get(latin, 0.0) < EN_KNOWN:
+                            out.setdefault(latin, z)
+        if prefixes:
+            prefixes.sort()
+            self._prefixes[lang] = prefixes
+        self._top[lang] = top
+        return out
+
+    def function_words(self, lang: str) -> dict[str, float]:
+        """The commonest words of ``lang`` (Zipf ≥ FUNCTION_WORD) that English uses less."""
+        self.source(lang)
+        return self._top.get(lang, {})
+
+    def prefixes(self, lang: str) -> list[str]:
+        """Sorted words of a compounding language with Zipf ≥ 2.5."""
+        self.source(lang)
+        return self._prefixes.get(lang, [])
+
+    @property
+    def en_common(self) -> list[str]:
+        """Sorted English words with Zipf ≥ TYPO_TARGET."""
+        if self._en_common is None:
+            words = sorted(w for w, z in self.en.items() if z >= TYPO_TARGET and w.isalpha())
+            self._en_common = words
+        return self._en_common
+
+    @property
+    def typo_index(self) -> dict[str, str | tuple[str, ...]]:
+        """Symmetric-delete index: each common English word and its one-letter deletions."""
+        if self._typo is None:
+            with self._lock:
+                if self._typo is None:
+                    index: dict[str, str | tuple[str, ...]] = {}
+                    for w in self.en_common:
+                        if len(w) < 3:
+                            continue
+                        for d in (w, *_deletes1(w)):
+                            v = index.get(d)
+                            if v is None:
+                                index[d] = w
+                            elif isinstance(v, str):
+                                if v != w:
+                                    index[d] = (v, w)
+                            elif w not in v:
+                                index[d] = (*v, w)
+                    self._typo = index
+        return self._typo
+
+
+LEXICONS = Lexicons()
+
+
+def _deletes1(w: str) -> set[str]:
+    return {w[:i] + w[i + 1 :] for i in range(len(w))}
+
+
+def osa_distance(a: str, b: str, limit: int = 2) -> int:
+    """Optimal-string-alignment distance (a transposition counts 1), capped at limit + 1."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                v = min(v, prev2[j - 2] + 1)
+            cur[j] = v
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return min(prev[-1], limit + 1)
+
+
+# --- verdicts that depend only on the word ---------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    kind: str  # "untranslated", "compound", "typo", "unknown"
+    lang: str = ""
+    zipf: float = 0.0
+    other: str = ""  # the source word of a compound, or the typo suggestion
+    distance: int = 0
+    alternatives: tuple[str, ...] = ()
+
+
+def typo_candidates(key: str) -> tuple[int, list[tuple[float, str]]]:
+    """English words within edit distance 1 (else 2), commonest first.
+
+    Distance 1 is exact. Distance 2 is bounded: the query's deletions (up to
+    two) meet the index's single deletions, which finds two extra letters, a
+    substitution or transposition plus one more edit, and so on, but not two
+    missing letters or two substitutions.
+    """
+    en = LEXICONS.en
+    index = LEXICONS.typo_index
+    d1 = _deletes1(key)
+    found: set[str] = set()
+    for probe in (key, *d1):
+        v = index.get(probe)
+        if v is not None:
+            found.update((v,) if isinstance(v, str) else v)
+    near = [(en[w], w) for w in found if osa_distance(key, w, 1) == 1]
+    if near or len(key) < 6:
+        return 1, sorted(near, reverse=True)
+    for d in d1:
+        for probe in _deletes1(d):
+            v = index.get(probe)
+            if v is not None:
+                found.update((v,) if isinstance(v, str) else v)
+    far = [(en[w], w) for w in found if osa_distance(key, w, 2) == 2]
+    return 2, sorted(far, reverse=True)
+
+
+def _lcp(a: str, b: str) -> int:
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i
+
+
+def _longest_prefix(words: list[str], key: str) -> tuple[int, str]:
+    i = bisect.bisect_left(words, key)
+    best = (0, "")
+    for j in (i - 1, i):
+        if 0 <= j < len(words):
+            n = _lcp(words[j], key)
+            if n > best[0]:
+                best = (n, words[j])
+    return best
+
+
+def _source_guess(key: str, langs: tuple[str, ...]) -> tuple[str, float]:
+    best_lang, best = "", 0.0
+    for lang in langs:
+        z = LEXICONS.source(lang).get(key, 0.0)
+        if z > best:
+            best_lang, best = lang, z
+    return best_lang, best
+
+
+def _english_zipf(key: str) -> float:
+    """English frequency of a word, also under its unaccented spelling (matinée)."""
+    en = LEXICONS.en
+    z = en.get(key, 0.0)
+    if z < EN_KNOWN and not key.isascii():
+        plain = "".join(
+            ch for ch in unicodedata.normalize("NFD", key) if not unicodedata.combining(ch)
+        )
+        z = max(z, en.get(plain, 0.0))
+    return z
+
+
+@lru_cache(maxsize=65536)
+def judge(key: str, langs: tuple[str, ...]) -> Verdict | None:
+    """What a lower-case word is, from the lexicons alone (None: English enough)."""
+    en_z = _english_zipf(key)
+    if en_z >= EN_KNOWN:
+        return None
+    lang, z = _source_guess(key, langs)
+    if z >= SOURCE_COMMON and z - en_z >= SOURCE_MARGIN:
+        return Verdict("untranslated", lang, z)
+    if en_z > 0.0 or not key.isalpha():
+        return None  # a rare English word, or a word with an apostrophe
+    distance, cands = typo_candidates(key)
+    if distance == 1 and cands and _dominant(cands):
+        return Verdict("typo", zipf=cands[0][0], other=cands[0][1], distance=1)
+    compound = _compound(key, langs)
+    if compound is not None:
+        return compound
+    if cands and _dominant(cands):
+        return Verdict("typo", zipf=cands[0][0], other=cands[0][1], distance=distance)
+    return Verdict("unknown", alternatives=tuple(w for _, w in cands[:3]))
+
+
+def _dominant(cands: list[tuple[float, str]]) -> bool:
+    return cands[0][0] >= TYPO_TARGET and (
+        len(cands) == 1 or cands[0][0] - cands[1][0] >= TYPO_MARGIN
+    )
+
+
+def _compound(key: str, langs: tuple[str, ...]) -> Verdict | None:
+    """A word that starts like a source-language word and like no common English one."""
+    if len(key) < 7:
+        return None
+    en_n, _ = _longest_prefix(LEXICONS.en_common, key)
+    for lang in langs:
+        if lang not in COMPOUND_LANGS:
+            continue
+        n, word = _longest_prefix(LEXICONS.prefixes(lang), key)
+        if n >= 6 and n >= 0.6 * len(key) and n >= en_n + 3:
+            return Verdict("compound", lang, 0.0, word)
+    return None
+
+
+def german_noun(key: str) -> float:
+    """Zipf of a word English lacks and German uses (0.0 when it is no such word)."""
+    if key in LEXICONS.en or _english_zipf(key) > 0.0:
+        return 0.0
+    return LEXICONS.source("de").get(key, 0.0)
+
+
+# --- the fixer ----------------------------------------------------------------
+
+
+def _rules() -> tuple[Rule, ...]:
+    return (
+        Rule(
+            "lexicon/untranslated",
+            "a source-language word left untranslated, or a half-translated compound",
+            safety="unsafe",
+            examples=(
+                Example(
+                    "The bus stopped on the Landesstraße near the village.", flag="Landesstraße"
+                ),
+                Example("A small Schubser sent the cart rolling downhill.", flag="Schubser"),
+                Example("The crew inspected the gleisbed after the storm.", flag="gleisbed"),
+                Example("Two bundespolists checked the passports.", flag="bundespolists"),
+            ),
+            counter_examples=(
+                "The bus stopped on the main road near the village.",
+                "She met Angela Merkel in Berlin on Tuesday.",
+                "The crew inspected the track bed after the storm.",
+            ),
+        ),
+        Rule(
+            "lexicon/typo",
+            "a misspelt word with one clear English candidate",
+            safety="unsafe",
+            confidence=CONFIDENCE_D1,
+            examples=(
+                Example("The patients stayed in isloation for a week.", flag="isloation"),
+                Example(
+                    "Isloation was hard. The isolation ward was full.",
+                    "Isolation was hard. The isolation ward was full.",
+                ),
+            ),
+            counter_examples=(
+                "The patients stayed in isolation for a week.",
+                "Kowalczyk said the talks went well.",
+            ),
+        ),
+        Rule(
+            "lexicon/unknown",
+            "a lower-case word no English lexicon knows (off by default)",
+            safety="unsafe",
+            example_options=(("lexicon_unknown", True),),
+            examples=(Example("The gadget went frobzwick and stopped.", flag="frobzwick"),),
+            counter_examples=("The gadget went quiet and stopped.",),
+        ),
+    )
+
+
+RULES = _rules()
+
+
+def read_wordlist(path: str) -> frozenset[str]:
+    """A user word list: one word per line; blank lines and ``#`` comments ignored."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValueError(f"cannot read word list {path!r}: {exc}") from exc
+    words = set()
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            words.add(_key(line))
+    return frozenset(words)
+
+
+@dataclass(slots=True)
+class _Candidate:
+    surface: str
+    key: str
+    title: bool
+
+
+class LexiconFixer(Fixer):
+    name = "lexicon"
+    rules = RULES
+
+    def __init__(
+        self,
+        source_lang: str | None = None,
+        unknown: bool = False,
+        wordlist: frozenset[str] = frozenset(),
+    ) -> None:
+        self.source_lang = source_lang
+        self.unknown = unknown
+        self.wordlist = wordlist
+
+    # chunks of text split at white space; 1 MB at a time keeps memory flat
+    @staticmethod
+    def _chunks(text: str, block: int = 1 << 20) -> set[str]:
+        if len(text) <= block:
+            return set(text.split())
+        out: set[str] = set()
+        pos, n = 0, len(text)
+        while pos < n:
+            end = min(n, pos + block)
+            if end < n:
+                sp = text.find(" ", end)
+                end = n if sp < 0 else sp
+            out.update(text[pos:end].split())
+            pos = end
+        return out
+
+    def run(self, doc: Document) -> Iterator[Edit | Flag]:
+        text = doc.text
+        source = doc.options.get("source_lang") or self.source_lang
+        langs = (source,) if source else SOURCES
+        en = LEXICONS.en
+        wordlist = self.wordlist
+        unknown = self.unknown
+        findall = _WORD.findall
+        keys: set[str] = set()  # the document's vocabulary, case-folded
+        cands: list[_Candidate] = []
+        seen: set[str] = set()
+        for chunk in self._chunks(text):
+            words = (chunk,) if chunk.isalpha() else findall(chunk)
+            for w in words:
+                if w in seen:
+                    continue
+                seen.add(w)
+                k = _key(w)
+                keys.add(k)
+                if len(w) < MIN_LETTERS or en.get(k, 0.0) >= EN_KNOWN or k in wordlist:
+                    continue
+                if "'" in k:
+                    cut = max(w.rfind("'"), w.rfind("’"))
+                    if w[cut + 1 :].lower() not in _CLITICS or cut < MIN_LETTERS:
+                        continue  # l'autoroute, O'Brien: not judged
+                    w = w[:cut]
+                    k = _key(w)
+                    if w in seen or en.get(k, 0.0) >= EN_KNOWN or k in wordlist:
+                        continue
+                    seen.add(w)
+                    keys.add(k)
+                if w.islower():
+                    v = judge(k, langs)
+                    if v is not None and (v.kind != "unknown" or unknown):
+                        cands.append(_Candidate(w, k, False))
+                elif w.istitle() and not w.isupper():
+                    v = judge(k, langs)
+                    if (v is not None and v.kind != "unknown") or (
+                        "de" in langs and german_noun(k) >= GERMAN_NOUN
+                    ):
+                        cands.append(_Candidate(w, k, True))
+        if not cands:
+            return
+        yield from self._report(doc, cands, keys, langs)
+
+    def _report(
+        self,
+        doc: Document,
+        cands: list[_Candidate],
+        keys: set[str],
+        langs: tuple[str, ...],
+    ) -> Iterator[Edit | Flag]:
+        text = doc.text
+        by_key: dict[str, list[_Candidate]] = {}
+        for c in cands:
+            by_key.setdefault(c.key, []).append(c)
+        for key, group in by_key.items():
+            hits: list[tuple[int, _Candidate]] = []
+            frequent = False
+            for c in group:
+                for start in _occurrences(text, c.surface, DOC_VOCABULARY - len(hits)):
+                    hits.append((start, c))
+                if len(hits) >= DOC_VOCABULARY:
+                    frequent = True
+                    break
+            if frequent or not hits:
+                continue
+            # a capitalised word used mid-sentence anywhere is a name (or a German noun)
+            contexts = [(s, c, _context(text, s)) for s, c in hits]
+            named = any(c.title and ctx != "initial" for _, c, ctx in contexts)
+            for start, c, ctx in contexts:
+                end = start + len(c.surface)
+                if doc.protected and doc.overlaps_protected(start, end):
+                    continue
+                if ctx == "compound-name":
+                    continue
+                if c.title and ctx in ("lower", "other"):
+                    if ctx == "lower" and "de" in langs:
+                        z = german_noun(key)
+                        if z >= GERMAN_NOUN and not _foreign_phrase(text, start, end, "de"):
+                            yield Flag(
+                                start,
+                                end,
+                                "lexicon/untranslated",
+                                f"{c.surface!r} looks German (zipf {z:.1f}), not English: "
+                                "a noun left untranslated?",
+                            )
+                    continue
+                if c.title and named:
+                    continue
+                verdict = judge(key, langs)
+                if verdict is None:
+                    continue
+                if verdict.lang and _foreign_phrase(text, start, end, verdict.lang):
+                    continue  # a quotation in the source language, not a slip
+                yield from self._verdict(start, end, c, verdict, keys)
+
+    def _verdict(
+        self, start: int, end: int, c: _Candidate, v: Verdict, keys: set[str]
+    ) -> Iterator[Edit | Flag]:
+        word = c.surface
+        if v.kind == "untranslated":
+            name = LANGUAGE_NAMES[v.lang]
+            yield Flag(
+                start,
+                end,
+                "lexicon/untranslated",
+                f"{word!r} looks {name} (zipf {v.zipf:.1f}), not English",
+            )
+        elif v.kind == "compound":
+            name = LANGUAGE_NAMES[v.lang]
+            yield Flag(
+                start,
+                end,
+                "lexicon/untranslated",
+                f"{word!r} looks like a half-translated {name} compound (cf. {name} {v.other!r})",
+            )
+        elif v.kind == "typo":
+            suggestion = v.other.capitalize() if c.title else v.other
+            if v.other in keys:
+                confidence = CONFIDENCE_D1 if v.distance == 1 else CONFIDENCE_D2
+                yield Edit(
+                    start,
+                    end,
+                    suggestion,
+                    "lexicon/typo",
+                    f"{word!r} is not English; the document writes {v.other!r} elsewhere",
+                    confidence,
+                )
+            else:
+                yield Flag(
+                    start,
+                    end,
+                    "lexicon/typo",
+                    f"{word!r} is not English: {suggestion!r}?",
+                    suggestion,
+                )
+        elif self.unknown and not c.title:
+            also = f" (near {', '.join(map(repr, v.alternatives))})" if v.alternatives else ""
+            yield Flag(
+                start, end, "lexicon/unknown", f"{word!r} is not in the English lexicon{also}"
+            )
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def _occurrences(text: str, word: str, limit: int) -> list[int]:
+    """Up to ``limit`` starts of ``word`` as a whole word in ``text``."""
+    out: list[int] = []
+    find = text.find
+    n = len(word)
+    i = find(word)
+    while i >= 0 and len(out) < limit:
+        j = i + n
+        before = text[i - 1] if i else " "
+        after = text[j] if j < len(text) else " "
+        ok = not _is_word_char(before) and not _is_word_char(after)
+        if ok and before in "'’" and i >= 2 and _is_word_char(text[i - 2]):
+            ok = False  # l'autoroute
+        if ok and after in "'’" and j + 1 < len(text) and _is_word_char(text[j + 1]):
+            rest = _WORD.match(text, j + 1)
+            clitic = rest.group(0).lower() if rest else ""
+            ok = clitic in _CLITICS
+        if ok:
+            out.append(i)
+        i = find(word, i + 1)
+    return out
+
+
+def _foreign_phrase(text: str, start: int, end: int, lang: str, reach: int = 60) -> bool:
+    """True when two of the three words on either side are common ``lang`` words.
+
+    A word inside a quoted foreign phrase (« Il faut goûter avant de juger »)
+    was left in on purpose; a machine-translation leftover stands alone among
+    English words.
+    """
+    top = LEXICONS.function_words(lang)
+    before = _WORD.findall(text, max(0, start - reach), start)[-3:]
+    after = _WORD.findall(text, end, end + reach)[:3]
+    return sum(1 for w in before + after if _key(w) in top) >= 2
+
+
+def _context(text: str, start: int) -> str:
+    """Where a word stands: ``initial`` (starts a sentence or line), ``lower`` (after
+    a lower-case word that is not a preposition), ``compound-name`` (after
+    ``Name-``) or ``other``."""
+    i = start
+    if i and text[i - 1] == "-" and i >= 2 and text[i - 2].isalpha():
+        j = i - 1
+        while j > 0 and text[j - 1].isalpha():
+            j -= 1
+        return "compound-name" if text[j].isupper() else "other"
+    while i > 0 and text[i - 1] in _OPENERS:
+        i -= 1
+    if i == 0 or text[i - 1] == "\n":
+        return "initial"
+    ch = text[i - 1]
+    if ch in _SENTENCE_END:
+        return "initial"
+    if start > i and text[start - 1] not in " \t\u00a0":
+        return "other"  # after an opening quote or bracket
+    if ch.isalpha() and ch.islower():
+        j = i - 1
+        while j > 0 and text[j - 1].isalpha():
+            j -= 1
+        prev = text[j:i]
+        if prev.islower() and prev not in _PLACE_WORDS:
+            return "lower"
+    return "other"
+
+
+def build(options: Options) -> Fixer | None:
+    wordlist = read_wordlist(options.wordlist) if options.wordlist else frozenset()
+    return LexiconFixer(
+        source_lang=options.source_lang,
+        unknown=options.lexicon_unknown,
+        wordlist=wordlist,
+    )
