@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 def factories() -> list[Callable[[Options], Fixer | None]]:
     """The ``build`` function of every built-in fixer, in pipeline order."""
-    from textfix.fixers import artifacts, encoding, grammar, quotes, sentences, spacing
+    from textfix.fixers import artifacts, encoding, grammar, lexicon, quotes, sentences, spacing
 
     return [
         encoding.build,
@@ -24,5 +24,6 @@ def factories() -> list[Callable[[Options], Fixer | None]]:
         spacing.build,
         quotes.build,
         sentences.build,
+        lexicon.build,
         grammar.build,
     ]
