@@ -93,23 +93,27 @@ def test_safe_only_turns_grammar_edits_into_flags(lt):
 
 
 def test_user_allow_and_deny(lt):
+    def clean(text: str, **options):
+        fixer = grammar.build(Options.from_kwargs(grammar=True, languagetool_url=lt.url, **options))
+        return Pipeline([fixer]).clean(text)
+
     text = "The Kremlim said he want peace.\n"
-    denied = textfix.clean(
-        text, grammar=True, languagetool_url=lt.url, grammar_deny=["HE_VERB_AGR"]
-    )
+    denied = clean(text, grammar_deny=["HE_VERB_AGR"])
     assert denied.text == text
     assert [f.rule for f in denied.flags] == ["grammar/MORFOLOGIK_RULE_EN_US"]
-    by_category = textfix.clean(
-        text, grammar=True, languagetool_url=lt.url, grammar_deny=["GRAMMAR", "TYPOS"]
-    )
+    by_category = clean(text, grammar_deny=["GRAMMAR", "TYPOS"])
     assert by_category.text == text and by_category.flags == []
-    allowed = textfix.clean(text, grammar=True, languagetool_url=lt.url, grammar_allow=["TYPOS"])
+    allowed = clean(text, grammar_allow=["TYPOS"])
     assert allowed.text == "The Kremlin said he wants peace.\n"
     # allowing a rule with several suggestions still only flags it
-    style = textfix.clean(
-        "An amazing view.", grammar=True, languagetool_url=lt.url, grammar_allow=["STYLE"]
-    )
+    style = clean("An amazing view.", grammar_allow=["STYLE"])
     assert style.text == "An amazing view." and len(style.flags) == 1
+
+
+def test_grammar_through_textfix_clean(lt):
+    r = textfix.clean("She go home.\n", grammar=True, languagetool_url=lt.url)
+    assert r.text == "She goes home.\n"
+    assert [e.rule for e in r.edits] == ["grammar/HE_VERB_AGR"]
 
 
 def test_protected_spans_are_not_edited_and_code_is_not_sent(lt):
@@ -210,10 +214,11 @@ def test_cache_avoids_a_second_request_for_the_same_paragraph(lt):
 
 def test_cache_is_bounded(lt):
     fixer = GrammarFixer(url=lt.url, cache_size=2)
-    Pipeline([fixer]).clean("One line.\nTwo lines.\nThree lines.\n")
-    assert len(fixer.cache) == 2
-    Pipeline([fixer]).clean("One line.\n")  # evicted: asked again
-    assert lt.checks == 4
+    text = "One line.\nTwo lines.\nThree lines.\n"
+    Pipeline([fixer]).clean(text)
+    assert len(fixer.cache) == 2 and lt.checks == 3
+    Pipeline([fixer]).clean(text)  # the one evicted is asked again
+    assert len(fixer.cache) == 2 and lt.checks == 4
 
 
 def test_long_paragraphs_are_split_below_the_limit(lt):
@@ -253,7 +258,8 @@ def test_concurrent_requests_are_bounded(lt):
 
 
 def test_request_parameters(lt):
-    textfix.clean("He go.", grammar=True, languagetool_url=lt.url, source_lang="fr")
+    fixer = grammar.build(Options(grammar=True, languagetool_url=lt.url, source_lang="fr"))
+    Pipeline([fixer]).clean("He go.")
     assert lt.params[0]["language"] == "en-US"
     assert lt.params[0]["motherTongue"] == "fr"
     assert lt.requests["/v2/languages"] == 1
@@ -298,6 +304,16 @@ def test_server_recovers_after_an_error(lt):
     assert p.clean("She go home.").text == "She goes home."
 
 
+def test_after_a_failed_connection_documents_fail_at_once(lt, monkeypatch):
+    p = pipeline(lt.url, language="xx-YY", on_error="flag")  # the server refuses it
+    for _ in range(3):
+        assert flags_of(p.clean("She go home."), "grammar/skipped")
+    assert lt.requests["/v2/languages"] == 1
+    monkeypatch.setattr(grammar, "RETRY_AFTER", 0.0)
+    p.clean("She go home.")
+    assert lt.requests["/v2/languages"] == 2
+
+
 def test_slow_server_times_out(lt):
     lt.delay = 1.0
     with pytest.raises(GrammarError, match="cannot reach"):
@@ -305,8 +321,8 @@ def test_slow_server_times_out(lt):
 
 
 def test_unknown_language_is_an_error(lt):
-    with pytest.raises(GrammarError):
-        textfix.clean("Text.", grammar=True, languagetool_url=lt.url, grammar_language="xx-YY")
+    with pytest.raises(GrammarError, match="xx-YY"):
+        pipeline(lt.url, language="xx-YY").clean("Text.")
 
 
 # --- configuration ----------------------------------------------------------------------------

@@ -451,7 +451,7 @@ class GrammarFixer(Fixer):
         for p, spans in zip(paragraphs, pieces, strict=True):
             out.append(
                 [
-                    replace(m, start=m.start + s, end=m.end + s)
+                    replace(m, start=m.start + s, end=m.end + s) if s else m
                     for s, e in spans
                     for m in known[p[s:e]]
                 ]
