@@ -1,0 +1,488 @@
+"""Calques: machine-translation slips that copy the source language's idiom.
+
+``in his pulse by Washington`` (Spanish *pulso*, French *bras de fer*), ``the
+issue is in neutrality`` (French *au point mort*), ``assist at the meeting``
+(*assister à*), ``since five years`` (*depuis cinq ans*), ``my handy``
+(German *Handy*): English words in a foreign idiom. The rules are data, one
+TOML pack per source language in ``textfix/rules/calques/`` (``fr-en.toml``,
+``es-en.toml``, ...), in the format of :mod:`textfix.packs` plus these keys:
+
+``source``
+    the idiom copied, ``"fr: au point mort"`` or a list of them when several
+    languages share the slip (``["fr: bras de fer", "es: pulso"]``)
+``meaning``
+    what the idiom means (``"stalled"``), for the message
+``family``
+    ``false-friend``, ``literal-idiom``, ``preposition``, ``word-order``
+    or ``grammar``
+``anchor``
+    one word (or a list of words) that every match contains, matched as a word
+    prefix regardless of case; one combined regex over the whole text finds
+    the anchors and a rule's pattern only runs within ``WINDOW`` characters of
+    them. A user rule without an anchor scans the whole text.
+``context`` / ``not_context``
+    regexes that must (must not) match in the sentence holding the hit
+``map``
+    a table of words: ``{name}`` in the replacement stands for the group
+    ``name`` looked up in it (``became`` → ``got``), keeping its capital
+
+The replacement is expanded with ``match.expand`` (``\\g<name>``); a
+capitalised hit gets a capitalised replacement, and the edit is trimmed to
+the words that change, so the report reads ``'in neutrality' → 'at a
+standstill'``. A rule without a replacement only raises a flag.
+
+Confidence: each rule's ``confidence`` is for text of unknown origin. With
+``Options.source_lang`` the rules whose ``source`` names that language gain
+``BOOST`` (capped at ``CAP``) and the others lose ``PENALTY``. The pipeline
+applies unsafe fixes at or above ``min_confidence`` and flags the rest with
+the replacement as suggestion.
+
+User packs (``Options.rule_packs``) whose ``[pack]`` table says ``fixer =
+"calques"`` load on top of the built-in ones (a rule with the same id replaces
+the built-in rule); ``[pack] lang`` names the source language of rules whose
+``source`` does not.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from functools import cache, lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import regex
+
+from textfix.model import Document, Edit, Fixer, Flag, Rule
+from textfix.options import SOURCE_LANGS, Options
+from textfix.packs import (
+    PATTERN_TIMEOUT,
+    Pack,
+    PackRule,
+    RulePackError,
+    _line_of,
+    finditer,
+    parse_pack,
+)
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+LANG_NAMES = {
+    "fr": "French",
+    "es": "Spanish",
+    "de": "German",
+    "it": "Italian",
+    "pt": "Portuguese",
+}
+#: the built-in packs, one per source language
+BUILTIN_PACKS = tuple(f"calques/{lang}-en.toml" for lang in ("fr", "es", "de", "it", "pt"))
+EXTRA_KEYS = ("source", "meaning", "family", "anchor", "context", "not_context", "map")
+FAMILIES = frozenset({"false-friend", "literal-idiom", "preposition", "word-order", "grammar"})
+
+#: confidence added to the rules of the declared source language, and its cap
+BOOST = 0.15
+CAP = 0.99
+#: confidence taken from the other languages' rules when a source language is declared
+PENALTY = 0.1
+#: a match must lie within this many characters of its anchor
+WINDOW = 160
+#: the sentence that ``context`` sees reaches at most this far either side of the hit
+SENTENCE_REACH = 300
+
+_ANCHOR_OK = regex.compile(r"\w+")
+_SOURCE = regex.compile(r"(?P<lang>[a-z]{2}):\s*(?P<idiom>\S.*)", regex.DOTALL)
+_MAP_REF = regex.compile(r"\{(\w+)\}")
+_SENTENCE_END = regex.compile(r"[.!?…]+[\"'”’)\]]*+(?=\s)|\n")
+
+
+@dataclass(frozen=True)
+class CalqueRule:
+    """One compiled calque rule with its confidence for the configured options."""
+
+    rule: Rule
+    pattern: regex.Pattern[str]
+    replacement: str | None
+    sources: tuple[tuple[str, str], ...]
+    meaning: str
+    family: str
+    anchors: tuple[str, ...]
+    context: regex.Pattern[str] | None
+    not_context: regex.Pattern[str] | None
+    mapping: Mapping[str, str]
+
+    @property
+    def id(self) -> str:
+        return self.rule.id
+
+    @property
+    def langs(self) -> frozenset[str]:
+        return frozenset(lang for lang, _ in self.sources)
+
+    def describe(self, before: str, after: str | None) -> str:
+        """``calque of French 'au point mort' (stalled): 'in neutrality' → 'at a standstill'``."""
+        kind = "false friend" if self.family == "false-friend" else "calque"
+        if self.sources:
+            origin = " / ".join(f"{LANG_NAMES[lang]} '{idiom}'" for lang, idiom in self.sources)
+            head = f"{kind} of {origin}"
+        else:
+            head = self.rule.summary
+        if self.meaning:
+            head += f" ({self.meaning})"
+        if after is None:
+            return f"{head}: '{before}'"
+        return f"{head}: '{before}' → '{after}'"
+
+
+# --- loading -----------------------------------------------------------------
+
+
+def _compile_rules(pack: Pack, source: str, default_lang: str | None) -> list[CalqueRule]:
+    """Check the calque keys of each rule of ``pack`` and compile it."""
+    out = []
+    for index, pr in enumerate(pack.rules):
+
+        def fail(message: str, key: str, _i: int = index) -> RulePackError:
+            return RulePackError(pack.path, message, _line_of(source, _i, key), key)
+
+        out.append(_compile_rule(pr, fail, default_lang))
+    return out
+
+
+def _strings(value: Any) -> list[str] | None:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    return None
+
+
+def _compile_rule(pr: PackRule, fail: Any, default_lang: str | None) -> CalqueRule:
+    data = pr.data
+    if pr.pattern is None:
+        raise fail("rule has no pattern", "pattern")
+    sources: list[tuple[str, str]] = []
+    if "source" in data:
+        raw = _strings(data["source"])
+        if not raw:
+            raise fail("source is 'xx: idiom' or a list of them", "source")
+        for item in raw:
+            m = _SOURCE.fullmatch(item.strip())
+            if not m or m["lang"] not in LANG_NAMES:
+                raise fail(
+                    f"source {item!r} must read 'xx: idiom' with xx one of "
+                    f"{', '.join(SOURCE_LANGS)}",
+                    "source",
+                )
+            sources.append((m["lang"], m["idiom"].strip()))
+    else:
+        parts = pr.id.split("/")
+        lang = parts[1] if len(parts) > 2 and parts[1] in LANG_NAMES else default_lang
+        if lang is not None:
+            sources.append((lang, ""))
+    meaning = data.get("meaning", "")
+    if not isinstance(meaning, str):
+        raise fail("meaning must be a string", "meaning")
+    family = data.get("family", "literal-idiom")
+    if family not in FAMILIES:
+        raise fail(f"family is one of {', '.join(sorted(FAMILIES))}", "family")
+    anchors: tuple[str, ...] = ()
+    if "anchor" in data:
+        raw = _strings(data["anchor"])
+        if not raw or not all(_ANCHOR_OK.fullmatch(a) for a in raw):
+            raise fail("anchor is a word or a list of words (letters, digits, _)", "anchor")
+        anchors = tuple(sorted({a.casefold() for a in raw}))
+    contexts = []
+    for key in ("context", "not_context"):
+        if key not in data:
+            contexts.append(None)
+            continue
+        if not isinstance(data[key], str):
+            raise fail(f"{key} must be a regex string", key)
+        try:
+            contexts.append(regex.compile(data[key], regex.VERSION0))
+        except regex.error as exc:
+            raise fail(f"{key} does not compile: {exc}", key) from None
+    mapping = data.get("map", {})
+    if not isinstance(mapping, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
+    ):
+        raise fail('map is a table of words: { became = "got" }', "map")
+    if pr.replacement is not None:
+        for name in _MAP_REF.findall(pr.replacement):
+            if name not in pr.pattern.groupindex:
+                raise fail(
+                    f"replacement refers to {{{name}}}, not a group of the pattern", "replacement"
+                )
+    return CalqueRule(
+        rule=pr.rule,
+        pattern=pr.pattern,
+        replacement=pr.replacement,
+        sources=tuple(sources),
+        meaning=meaning,
+        family=family,
+        anchors=anchors,
+        context=contexts[0],
+        not_context=contexts[1],
+        mapping={k.casefold(): v for k, v in mapping.items()},
+    )
+
+
+@cache
+def builtin_rules() -> tuple[CalqueRule, ...]:
+    """Every rule of the built-in packs, at its documented confidence."""
+    out: list[CalqueRule] = []
+    for name in BUILTIN_PACKS:
+        source = (resources.files("textfix") / "rules" / name).read_text(encoding="utf-8")
+        pack = parse_pack(source, f"textfix/rules/{name}", extra_keys=EXTRA_KEYS)
+        lang = name.split("/")[-1][:2]
+        for cr in _compile_rules(pack, source, lang):
+            if not cr.id.startswith(f"calques/{lang}/"):
+                raise RulePackError(pack.path, f"rule id {cr.id} must start with calques/{lang}/")
+            out.append(cr)
+    return tuple(out)
+
+
+def read_user_pack(path: str | Path) -> list[CalqueRule] | None:
+    """The calque rules of a user's pack, or ``None`` when the pack is for another fixer."""
+    p = Path(path)
+    try:
+        source = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RulePackError(str(p), f"cannot read rule pack: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise RulePackError(str(p), "rule pack is not UTF-8") from None
+    try:
+        meta = tomllib.loads(source).get("pack", {})
+    except tomllib.TOMLDecodeError as exc:
+        raise RulePackError(str(p), f"not valid TOML: {exc}") from None
+    if not isinstance(meta, dict) or meta.get("fixer") != "calques":
+        return None
+    lang = meta.get("lang")
+    if lang is not None and lang not in LANG_NAMES:
+        line = next(
+            (n for n, ln in enumerate(source.splitlines(), 1) if ln.strip().startswith("lang")),
+            None,
+        )
+        raise RulePackError(str(p), f"lang is one of {', '.join(SOURCE_LANGS)}", line, "lang")
+    pack = parse_pack(source, str(p), extra_keys=EXTRA_KEYS, id_prefix="calques/")
+    return _compile_rules(pack, source, lang)
+
+
+def effective_confidence(cr: CalqueRule, source_lang: str | None) -> float:
+    """The rule's confidence once the text's source language is known."""
+    base = cr.rule.confidence
+    if source_lang is None:
+        return base
+    if source_lang in cr.langs:
+        return round(min(CAP, max(base, base + BOOST)), 3)
+    return round(max(0.0, base - PENALTY), 3)
+
+
+# --- the anchor prefilter ----------------------------------------------------
+
+
+def _trie_regex(words: Iterable[str]) -> str:
+    """One regex alternation for ``words`` shaped as a trie, so it branches once per letter."""
+    trie: dict[str, Any] = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        ends = "" in node
+        branches = [regex.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if ends else body
+
+    return emit(trie)
+
+
+# --- the fixer ---------------------------------------------------------------
+
+
+class CalquesFixer(Fixer):
+    """Find calques with the rule packs and propose their idiomatic English."""
+
+    name = "calques"
+
+    def __init__(self, rules: Iterable[CalqueRule], source_lang: str | None = None) -> None:
+        by_id: dict[str, CalqueRule] = {}
+        for cr in rules:
+            by_id[cr.id] = cr  # a later (user) rule replaces a built-in one
+        self.calques: tuple[CalqueRule, ...] = tuple(by_id.values())
+        self.source_lang = source_lang
+        self._confidence = {cr.id: effective_confidence(cr, source_lang) for cr in self.calques}
+        self.rules = tuple(
+            replace(cr.rule, confidence=self._confidence[cr.id]) for cr in self.calques
+        )
+        self._by_anchor: dict[str, list[int]] = {}
+        self._unanchored: list[int] = []
+        for i, cr in enumerate(self.calques):
+            if not cr.anchors:
+                self._unanchored.append(i)
+            for a in cr.anchors:
+                self._by_anchor.setdefault(a, []).append(i)
+        self._anchor_lengths = sorted({len(a) for a in self._by_anchor})
+        self._trigger = (
+            regex.compile(
+                r"(?<!\w)" + _trie_regex(self._by_anchor) + r"\w*+",
+                regex.IGNORECASE | regex.VERSION0,
+            )
+            if self._by_anchor
+            else None
+        )
+
+    # windows of text each rule must scan, merged per rule
+    def _windows(self, text: str) -> dict[int, list[tuple[int, int]]]:
+        out: dict[int, list[tuple[int, int]]] = {i: [(0, len(text))] for i in self._unanchored}
+        if self._trigger is None:
+            return out
+        n = len(text)
+        by_anchor = self._by_anchor
+        for m in self._trigger.finditer(text):
+            word = m.group().casefold()
+            s, e = m.span()
+            lo = max(0, s - WINDOW)
+            nl = text.rfind("\n", lo, s)
+            ws = nl + 1 if nl >= 0 else lo
+            hi = min(n, e + WINDOW)
+            nl = text.find("\n", e, hi)
+            we = nl if nl >= 0 else hi
+            for length in self._anchor_lengths:
+                if length > len(word):
+                    break
+                for i in by_anchor.get(word[:length], ()):
+                    spans = out.setdefault(i, [])
+                    if spans and ws <= spans[-1][1]:
+                        spans[-1] = (spans[-1][0], max(spans[-1][1], we))
+                    else:
+                        spans.append((ws, we))
+        return out
+
+    def _sentence(self, text: str, start: int, end: int) -> str:
+        lo = max(0, start - SENTENCE_REACH)
+        s = lo
+        for m in _SENTENCE_END.finditer(text, lo, start):
+            s = m.end()
+        hi = min(len(text), end + SENTENCE_REACH)
+        m = _SENTENCE_END.search(text, end, hi)
+        e = m.end() if m else hi
+        return text[s:e]
+
+    def _replacement(self, cr: CalqueRule, m: regex.Match[str]) -> str:
+        template = cr.replacement or ""
+        if cr.mapping and "{" in template:
+
+            def mapped(ref: regex.Match[str]) -> str:
+                value = m.group(ref[1]) or ""
+                out = cr.mapping.get(value.casefold(), value)
+                if value[:1].isupper() and out[:1].islower():
+                    out = out[:1].upper() + out[1:]
+                return out.replace("\\", "\\\\")
+
+            template = _MAP_REF.sub(mapped, template)
+        out = m.expand(template)
+        hit = m.group()
+        if hit[:1].isupper() and out[:1].islower():
+            out = out[:1].upper() + out[1:]
+        return out
+
+    def run(self, doc: Document) -> Iterator[Edit | Flag]:
+        text = doc.text
+        if not text or not self.calques:
+            return
+        found: list[tuple[int, int, float, int, regex.Match[str]]] = []
+        seen: set[tuple[int, int, int]] = set()
+        for i, spans in self._windows(text).items():
+            cr = self.calques[i]
+            for ws, we in spans:
+                for m in finditer(cr.pattern, text, ws, we):
+                    s, e = m.span()
+                    if e == s or (s, e, i) in seen:
+                        continue
+                    seen.add((s, e, i))
+                    if cr.context is not None or cr.not_context is not None:
+                        sentence = self._sentence(text, s, e)
+                        if cr.context is not None and not cr.context.search(
+                            sentence, timeout=PATTERN_TIMEOUT
+                        ):
+                            continue
+                        if cr.not_context is not None and cr.not_context.search(
+                            sentence, timeout=PATTERN_TIMEOUT
+                        ):
+                            continue
+                    found.append((s, e, self._confidence[cr.id], i, m))
+        # one reading per stretch of text: the earliest, then longest, then surest
+        found.sort(key=lambda f: (f[0], -(f[1] - f[0]), -f[2], f[3]))
+        last_end = -1
+        for s, e, conf, i, m in found:
+            if s < last_end:
+                continue
+            last_end = e
+            cr = self.calques[i]
+            if cr.replacement is None:
+                yield Flag(s, e, cr.id, cr.describe(m.group(), None), None, conf)
+                continue
+            before, after = m.group(), self._replacement(cr, m)
+            if before == after:
+                continue
+            head, tail = _trim(before, after)
+            ts, te = s + head, e - tail
+            before, after = before[head : len(before) - tail], after[head : len(after) - tail]
+            yield Edit(ts, te, after, cr.id, cr.describe(before, after), conf)
+
+
+def _trim(before: str, after: str) -> tuple[int, int]:
+    """Lengths of the whole words ``before`` and ``after`` share at their start and end."""
+    limit = min(len(before), len(after))
+    i = 0
+    while i < limit and before[i] == after[i]:
+        i += 1
+    if i < len(before) or i < len(after):
+        while i > 0 and not before[i - 1].isspace():
+            i -= 1
+    j = 0
+    while j < limit - i and before[-1 - j] == after[-1 - j]:
+        j += 1
+    while j > 0 and not before[len(before) - j].isspace():
+        j -= 1
+    if i + j >= len(before):  # keep a word to replace rather than a bare insertion
+        j = 0
+        if i >= len(before):
+            i = 0
+    return i, j
+
+
+@lru_cache(maxsize=32)
+def _rules_for(rule_packs: tuple[str, ...]) -> tuple[CalqueRule, ...]:
+    rules = list(builtin_rules())
+    for path in rule_packs:
+        user = read_user_pack(path)
+        if user:
+            rules.extend(user)
+    return tuple(rules)
+
+
+def build(options: Options) -> CalquesFixer:
+    """The calques fixer for ``options`` (source language, user packs)."""
+    return CalquesFixer(_rules_for(tuple(options.rule_packs)), options.source_lang)
+
+
+__all__ = [
+    "BUILTIN_PACKS",
+    "CalqueRule",
+    "CalquesFixer",
+    "build",
+    "builtin_rules",
+    "effective_confidence",
+    "read_user_pack",
+]
