@@ -141,6 +141,17 @@ def _rules() -> list[CannedRule]:
             "Did you mean \u201cflip\u201d?",
             lambda m: ["flip"],
         ),
+        # sentence start in lower case (at the start of the text or after ". ")
+        CannedRule(
+            "UPPERCASE_SENTENCE_START",
+            "Checks that a sentence starts with an uppercase letter",
+            "CASING",
+            "Capitalization",
+            "typographical",
+            re.compile(r"(?:^|(?<=[.!?] ))[a-z]\w*"),
+            "This sentence does not start with an uppercase letter.",
+            lambda m: [m.group()[0].upper() + m.group()[1:]],
+        ),
         # a match with no replacement at all
         CannedRule(
             "SENTENCE_FRAGMENT",

@@ -123,6 +123,21 @@ def test_protected_spans_are_not_edited_and_code_is_not_sent(lt):
     assert not any("she go home" in t for t in lt.texts)
 
 
+def test_hard_wrapped_lines_are_checked_together(lt):
+    text = "The minister said that\nthe talks would go on, and that\nshe go back.\nnext line.\n"
+    r = pipeline(lt.url).clean(text)
+    assert sorted(lt.texts[:2]) == [
+        "The minister said that\nthe talks would go on, and that\nshe go back.",
+        "next line.",
+    ]
+    assert r.text == text.replace("she go", "she goes")
+    # a line after a full stop is a paragraph of its own; its lower-case start
+    # is flagged, never applied
+    assert [(f.rule, text[f.start : f.end], f.suggestion) for f in r.flags] == [
+        ("grammar/UPPERCASE_SENTENCE_START", "next", "Next")
+    ]
+
+
 def test_idempotent(lt):
     text = "🙂 It go fast. Its a race.\n\nShe have a idea.\n"
     p = pipeline(lt.url)

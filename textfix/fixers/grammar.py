@@ -12,8 +12,10 @@ What is applied and what is only flagged
     :data:`APPLY_RULES`, plus the user's ``grammar_allow``; spelling, TYPOS, is
     not: it would "correct" names), it is neither a whitespace or quote rule
     that textfix's own fixers own nor a style suggestion, it does not
-    overlap a protected span or another grammar edit, and the text it
-    covers is what LanguageTool says it covers. Everything else becomes a
+    overlap a protected span or another grammar edit, the text it covers is
+    what LanguageTool says it covers, and LanguageTool would not change the
+    spot again once it is applied (a look-ahead check that the pipeline's
+    next pass reuses from the cache). Everything else becomes a
     :class:`Flag` carrying LanguageTool's suggestions. ``grammar_deny`` drops
     rules or categories altogether. Edits carry confidence
     :data:`CONFIDENCE`, above the default threshold, under the ``unsafe``
@@ -25,8 +27,8 @@ Offsets
     Python string offsets without a per-character loop.
 
 Corpora
-    Every paragraph (line) is checked on its own, so its result does not
-    depend on its neighbours and can be cached by its content (bounded LRU).
+    Every paragraph (a line, or lines hard-wrapped inside a sentence) is
+    checked on its own, so its result does not depend on its neighbours and can be cached by its content (bounded LRU).
     A paragraph longer than ``max_chars`` is cut at sentence ends into pieces
     that are sent and cached separately. Uncached pieces are checked by at
     most ``workers`` concurrent requests, each with a timeout.
@@ -68,10 +70,13 @@ INSTALL_HINT = 'pip install "textfix[grammar]"'
 APPLY_CATEGORIES = frozenset({"GRAMMAR", "CONFUSED_WORDS", "CASING", "PUNCTUATION"})
 #: rules outside those categories whose single-replacement matches are applied
 APPLY_RULES = frozenset({"EN_A_VS_AN"})
-#: rules another textfix fixer owns (spacing, quotes, dashes, doubled
-#: punctuation): applying LanguageTool's version too could make the two fight
-OWNED_ELSEWHERE = frozenset(
+#: rules only flagged: those another textfix fixer owns (spacing, quotes,
+#: dashes, doubled punctuation), where applying LanguageTool's version too could
+#: make the two fight, and sentence-start casing, which misfires on captions,
+#: list items and lines cut out of a sentence
+NOT_APPLIED = frozenset(
     {
+        "UPPERCASE_SENTENCE_START",
         "WHITESPACE_RULE",
         "COMMA_PARENTHESIS_WHITESPACE",
         "DOUBLE_PUNCTUATION",
@@ -94,8 +99,8 @@ MAX_CHARS = 10_000
 WORKERS = 4
 TIMEOUT = 30.0
 CACHE_SIZE = 4096
-#: after a failure, documents fail at once for this many seconds instead of
-#: each waiting for the timeout again
+#: after a failed connection, documents fail at once for this many seconds
+#: instead of each waiting for the timeout again
 RETRY_AFTER = 30.0
 
 FAMILY = Rule(
@@ -473,7 +478,7 @@ class GrammarFixer(Fixer):
             return False
         if m.rule_id in self.allow or m.category in self.allow:
             return True
-        if m.rule_id in OWNED_ELSEWHERE:
+        if m.rule_id in NOT_APPLIED:
             return False
         if m.rule_id in APPLY_RULES:
             return True
@@ -502,15 +507,24 @@ class GrammarFixer(Fixer):
                 yield self._item(m, ps, apply)
 
     def _paragraphs(self, doc: Document) -> list[tuple[int, int]]:
-        """The paragraphs worth sending: not blank, not wholly protected (code)."""
+        """The spans worth sending: paragraphs that are not wholly protected (code).
+
+        A line that stops mid-sentence (ends in a letter, digit or comma) and
+        is followed by a line that starts in lower case is hard-wrapped text:
+        the two are checked together, so that LanguageTool sees the sentence.
+        """
         protected = doc.protected
         starts = [s for s, _ in protected]
-        out = []
+        text = doc.text
+        out: list[tuple[int, int]] = []
         for s, e in doc.paragraphs:
             i = bisect.bisect_right(starts, s) - 1
             if i >= 0 and protected[i][1] >= e:
                 continue
-            out.append((s, e))
+            if out and _continues(text, out[-1][1], s):
+                out[-1] = (out[-1][0], e)
+            else:
+                out.append((s, e))
         return out
 
     def _plan(
@@ -584,6 +598,18 @@ class GrammarFixer(Fixer):
             message += f" (suggestions: {', '.join(m.replacements[:5])})"
         suggestion = m.replacements[0] if m.replacements else None
         return Flag(start, end, rule, message, suggestion, CONFIDENCE)
+
+
+_OPEN_END = re.compile(r"[\w,;(\-\u2013]\r?$")
+
+
+def _continues(text: str, end: int, start: int) -> bool:
+    """True when the line ending at ``end`` runs on into the next line, at ``start``."""
+    return (
+        start == end + 1
+        and text[start].islower()
+        and _OPEN_END.search(text, max(0, end - 2), end) is not None
+    )
 
 
 def _touches(spans: Sequence[tuple[int, int]], start: int, end: int) -> bool:
