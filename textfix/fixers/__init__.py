@@ -16,7 +16,16 @@ if TYPE_CHECKING:
 
 def factories() -> list[Callable[[Options], Fixer | None]]:
     """The ``build`` function of every built-in fixer, in pipeline order."""
-    from textfix.fixers import artifacts, encoding, grammar, lexicon, quotes, sentences, spacing
+    from textfix.fixers import (
+        artifacts,
+        calques,
+        encoding,
+        grammar,
+        lexicon,
+        quotes,
+        sentences,
+        spacing,
+    )
 
     return [
         encoding.build,
@@ -24,6 +33,7 @@ def factories() -> list[Callable[[Options], Fixer | None]]:
         spacing.build,
         quotes.build,
         sentences.build,
+        calques.build,
         lexicon.build,
         grammar.build,
     ]
