@@ -25,6 +25,7 @@ The reporting verbs and subject words that make an attribution live in
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -53,12 +54,16 @@ GLUED = "quotes/glued"
 UNBALANCED = "quotes/unbalanced"
 
 #: runs of double quote marks and guillemets (the only triggers)
+_MARK_CHARS = '"“”„«»'
 _MARKS = regex.compile(r"[\"“”„«»]++")
 _LEFT_OPEN = frozenset("([{<—–-/")
 _RIGHT_CLOSE = frozenset(".,;:!?)]}>…—–-/")
 #: feet and inches: 5'10"
 _FEET_INCHES = regex.compile(r"\d['’]\d{1,2}\"")
 _CLOSER_FOR = {'"': '"', "“": "”", "„": "“", "«": "»", "»": "«"}
+#: a paragraph with more quote marks than this, one every 8 characters or more
+#: densely, is data (CSV, JSON, a list of strings), not prose
+DENSE_MARKS = 100
 #: the longest line of a hard-wrapped paragraph
 WRAP_WIDTH = 100
 
@@ -233,27 +238,21 @@ class QuotesFixer(Fixer):
 
     def run(self, doc: Document) -> Iterator[Edit | Flag]:
         text = doc.text
-        runs = [m.span() for m in _MARKS.finditer(text)]
-        if not runs:
+        if not _MARKS.search(text):
             return
         protected = doc.protected
-        if protected:
-            runs = [r for r in runs if not _inside(protected, r)]
-            if not runs:
-                return
         units = text_units(doc)
-        k = 0
+        count = text.count
         for u, (s, e) in enumerate(units):
-            while k < len(runs) and runs[k][0] < s:
-                k += 1
-            j = k
-            while j < len(runs) and runs[j][0] < e:
-                j += 1
-            if j == k:
-                continue
-            nxt = units[u + 1] if u + 1 < len(units) else None
-            yield from self._unit(doc, s, e, runs[k:j], nxt)
-            k = j
+            n = sum(count(c, s, e) for c in _MARK_CHARS)
+            if n == 0 or (n > DENSE_MARKS and n * 8 > e - s):
+                continue  # no quote marks, or so many that this is data, not prose
+            runs = [m.span() for m in _MARKS.finditer(text, s, e)]
+            if protected:
+                runs = [r for r in runs if not _inside(protected, r)]
+            if runs:
+                nxt = units[u + 1] if u + 1 < len(units) else None
+                yield from self._unit(doc, s, e, runs, nxt)
 
     def _unit(
         self,
@@ -271,11 +270,13 @@ class QuotesFixer(Fixer):
         repairs: list[Edit | Flag] = []
         fixes: list[_Mark] = []
         open_: dict[str, _Mark | None] = {"d": None, "g": None}
-        for m in marks:
+        last_double = max((k for k, m in enumerate(marks) if m.family == "d"), default=-1)
+        for k, m in enumerate(marks):
             cur = open_[m.family]
             role = m.role
             if role == "P":
-                if cur is None or _feet_inches(text, m.pos, s):
+                # an inch mark, unless it is the only way to close an open quotation
+                if cur is None or (k != last_double and _feet_inches(text, m.pos, s)):
                     continue
                 role = "C"
             if role in ("G", "S"):
@@ -364,7 +365,11 @@ class QuotesFixer(Fixer):
             else:
                 edit = (b, b + 1, new + " ")
             if continued:
-                # the quotation may go on in the next paragraph: only a human knows
+                # the next paragraph opens a quote, so this one may be the first of
+                # a quotation spanning paragraphs: leave it alone, unless a glued
+                # sentence ("States.Putin") shows the text is damaged anyway
+                if gap:
+                    return None
                 return Flag(
                     b, m.end(), UNCLOSED, self._msg(UNCLOSED), new + " " + text[a : m.end()], 0.5
                 )
@@ -378,8 +383,6 @@ def _feet_inches(text: str, pos: int, limit: int) -> bool:
 
 
 def _inside(spans: list[tuple[int, int]], run: tuple[int, int]) -> bool:
-    import bisect
-
     i = bisect.bisect_right(spans, (run[0], float("inf"))) - 1
     return i >= 0 and spans[i][0] <= run[0] and run[1] <= spans[i][1]
 

@@ -1,0 +1,274 @@
+"""The quotes fixer: the pattern corpus, the seed, cooperation with spacing, properties."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import textfix
+from textfix.fixers import quotes
+from textfix.model import Document, Edit, Flag, apply_edits
+from textfix.options import Options
+from textfix.pipeline import Pipeline
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+HERE = Path(__file__).parent
+CASES: list[dict[str, Any]] = tomllib.loads(
+    (HERE / "corpus" / "quotes" / "cases.toml").read_text(encoding="utf-8")
+)["case"]
+SEED = (HERE.parent / "seeds" / "000_2f1ded03767b9897.txt").read_text(encoding="utf-8")
+SEED_FIXED = 'the United States," Putin told Kim early in the first summit'
+
+
+def quote_rules(result: textfix.Result) -> list[str]:
+    return sorted({f.rule for f in result.flags if f.rule.startswith("quotes/")})
+
+
+def test_corpus_is_big_and_mixed() -> None:
+    assert len(CASES) >= 40
+    unchanged = [c for c in CASES if c["after"] == "unchanged" and not c.get("flags")]
+    repaired = [c for c in CASES if c["after"] != "unchanged"]
+    flagged = [c for c in CASES if c.get("flags")]
+    assert len(unchanged) >= 20 and len(repaired) >= 12 and len(flagged) >= 4
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["note"] for c in CASES])
+def test_quotation_pattern(case: dict[str, Any]) -> None:
+    text = case["text"]
+    expected = text if case["after"] == "unchanged" else case["after"]
+    result = textfix.clean(text, select=case.get("select", ["quotes"]))
+    assert result.text == expected, result.explain()
+    assert quote_rules(result) == sorted(case.get("flags", [])), result.explain()
+    # the edit log replays and a second run changes nothing
+    assert apply_edits(text, result.edits) == result.text
+    again = textfix.clean(result.text, select=case.get("select", ["quotes"]))
+    assert again.text == result.text
+
+
+# --- the seed ------------------------------------------------------------------
+
+
+def test_seed_quotation_is_closed_by_default() -> None:
+    result = textfix.clean(SEED)
+    assert SEED_FIXED in result.text
+    assert "States.Putin" not in result.text and "States. Putin" not in result.text
+
+
+@pytest.mark.parametrize("select", [["quotes"], ["spacing", "quotes"], ["quotes", "spacing"], None])
+def test_seed_repair_is_the_same_whatever_runs(select: list[str] | None) -> None:
+    result = textfix.clean(SEED, select=select)
+    assert SEED_FIXED in result.text
+    [edit] = [e for e in result.edits if "quotes/unclosed-before-attribution" in e.rules]
+    assert edit.original == "."
+    assert edit.replacement == ',"' + " "
+    assert SEED[edit.start - 6 : edit.end + 5] == "States.Putin"
+
+
+def test_seed_spacing_and_quotes_merge_into_one_edit() -> None:
+    result = textfix.clean(SEED, select=["spacing", "quotes"])
+    [edit] = [e for e in result.edits if "quotes/unclosed-before-attribution" in e.rules]
+    assert edit.rules == ("spacing/glued-sentence", "quotes/unclosed-before-attribution")
+    assert apply_edits(SEED, result.edits) == result.text
+
+
+def test_seed_has_no_other_quote_changes_or_flags() -> None:
+    result = textfix.clean(SEED, select=["quotes"])
+    assert len(result.edits) == 1
+    assert quote_rules(result) == []
+
+
+def test_fixer_alone_sees_both_shapes_of_the_seed() -> None:
+    fixer = quotes.build(Options())
+    glued = '"We appreciate it.Putin told Kim early.'
+    spaced = '"We appreciate it. Putin told Kim early.'
+    [a] = list(fixer.run(Document(glued)))
+    [b] = list(fixer.run(Document(spaced)))
+    assert isinstance(a, Edit) and isinstance(b, Edit)
+    assert (
+        apply_edits(glued, [a])
+        == apply_edits(spaced, [b])
+        == ('"We appreciate it," Putin told Kim early.')
+    )
+
+
+# --- details -------------------------------------------------------------------
+
+
+def test_repair_is_applied_by_default_but_is_unsafe() -> None:
+    rule = next(r for r in textfix.rules() if r.id == "quotes/unclosed-before-attribution")
+    assert rule.safety == "unsafe" and rule.confidence >= 0.8
+    text = '"We will win. Putin told Kim.'
+    assert textfix.clean(text, select=["quotes"], unsafe_fixes=False).text == text
+    assert textfix.clean(text, select=["quotes"]).text == '"We will win," Putin told Kim.'
+
+
+def test_flags_have_tight_spans() -> None:
+    text = 'The talks were useful" and the leaders went home.'
+    [flag] = textfix.clean(text, select=["quotes"]).flags
+    assert text[flag.start : flag.end] == 'useful"'
+    text = 'He wrote that it was "a turning point for the whole region and beyond.'
+    [flag] = textfix.clean(text, select=["quotes"]).flags
+    assert text[flag.start : flag.end] == '"a turning'
+
+
+def test_quotes_in_protected_spans_are_ignored() -> None:
+    text = 'Type `grep "foo` and then `x = "y` in the shell.\n\n    print("unterminated\n'
+    result = textfix.clean(text, select=["quotes"])
+    assert result.text == text and result.flags == []
+
+
+def test_word_lists_come_from_the_rule_pack() -> None:
+    from textfix.packs import builtin_pack
+
+    pack = builtin_pack(quotes.PACK, extra_keys=quotes.LIST_KEYS, require_pattern=False)
+    data = {r.id: r.data for r in pack.rules}
+    verbs = data["quotes/unclosed-before-attribution"]["verbs"]
+    assert "said" in verbs and "insisted" in verbs
+    # a verb the pack does not know is not an attribution
+    text = '"We will win. Putin murmured to Kim.'
+    assert textfix.clean(text, select=["quotes"]).text == text
+
+
+def test_a_user_list_extends_the_attribution_verbs() -> None:
+    from textfix.packs import builtin_pack
+
+    pack = builtin_pack(quotes.PACK, extra_keys=quotes.LIST_KEYS, require_pattern=False)
+    first, *rest = pack.rules
+    extended = type(first)(
+        first.rule,
+        first.pattern,
+        first.replacement,
+        first.message,
+        {**first.data, "verbs": [*first.data["verbs"], "murmured"]},
+    )
+    fixer = quotes.QuotesFixer((extended, *rest))
+    result = Pipeline([fixer]).clean('"We will win. Putin murmured to Kim.')
+    assert result.text == '"We will win," Putin murmured to Kim.'
+
+
+def test_hard_wrapped_paragraph_is_one_unit() -> None:
+    text = (
+        '"We will win," he said. "We will never\n'
+        'surrender," she added, and the crowd\n'
+        "cheered for a long time.\n"
+    )
+    result = textfix.clean(text, select=["quotes"])
+    assert result.text == text and result.flags == []
+
+
+def test_text_units_split_long_lines_and_group_wrapped_ones() -> None:
+    doc = Document("a long line " * 20 + "\nnext\n\nshort\nlines\n\nshort\n")
+    units = quotes.text_units(doc)
+    assert [doc.text[s:e] for s, e in units[1:]] == ["next", "short\nlines", "short"]
+
+
+# --- properties ----------------------------------------------------------------
+
+WORDS = st.sampled_from(
+    [
+        "we",
+        "will",
+        "win",
+        "Putin",
+        "told",
+        "Kim",
+        "said",
+        "the",
+        "minister",
+        "it's",
+        "5'10",
+        "rock",
+        "'n'",
+        "roll",
+        "1990s",
+        "report",
+        "He",
+        "she",
+        "(see",
+        "below)",
+        "according",
+        "to",
+    ]
+)
+PUNCT = st.sampled_from(["", "", ",", ".", "?", "!", ";"])
+
+
+@st.composite
+def balanced_paragraph(draw: st.DrawFn) -> str:
+    pieces: list[str] = []
+    for _ in range(draw(st.integers(1, 5))):
+        words = draw(st.lists(WORDS, min_size=1, max_size=6))
+        sentence = " ".join(words)
+        if draw(st.booleans()):
+            left, right = draw(st.sampled_from([('"', '"'), ("“", "”"), ("«", "»")]))
+            sentence = left + sentence + draw(PUNCT) + right
+        pieces.append(sentence + draw(PUNCT))
+    return " ".join(pieces)
+
+
+@given(st.lists(balanced_paragraph(), min_size=1, max_size=4))
+@settings(max_examples=300, deadline=None)
+def test_balanced_quotes_are_left_alone(paragraphs: list[str]) -> None:
+    text = "\n".join(paragraphs)
+    result = textfix.clean(text, select=["quotes"], unsafe_fixes=True)
+    assert result.text == text, result.explain()
+    assert quote_rules(result) == []
+
+
+NOISY = st.lists(
+    st.sampled_from(list("ab Kd.\"“”„«»'\n,?5()") + ["Putin told Kim", " he said", "We "]),
+    max_size=40,
+).map("".join)
+
+
+@given(NOISY)
+@settings(max_examples=400, deadline=None)
+def test_repairs_are_idempotent_and_replayable(text: str) -> None:
+    for select in (["quotes"], ["spacing", "quotes"]):
+        result = textfix.clean(text, select=select, unsafe_fixes=True)
+        assert apply_edits(text, result.edits) == result.text
+        again = textfix.clean(result.text, select=select, unsafe_fixes=True)
+        assert again.text == result.text
+        assert again.edits == []
+
+
+@given(NOISY)
+@settings(max_examples=200, deadline=None)
+def test_fixer_output_is_well_formed(text: str) -> None:
+    fixer = quotes.build(Options())
+    items = list(fixer.run(Document(text)))
+    for item in items:
+        assert 0 <= item.start <= item.end <= len(text)
+        assert item.rule in {r.id for r in fixer.rules}
+        assert isinstance(item, (Edit, Flag))
+
+
+# --- pathological input (speed is measured in bench/, not asserted) --------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"' * 1_000_000,
+        '" ' * 500_000,
+        'a"' * 500_000,
+        "“ " * 500_000,
+        "." * 1_000_000,
+        "word\n" * 100_000,
+        '"word\n' * 100_000,
+    ],
+    ids=["quotes", "spaced-quotes", "glued-quotes", "curly-openers", "dots", "lines", "open-lines"],
+)
+def test_pathological_input_finishes(text: str) -> None:
+    fixer = quotes.build(Options())
+    items = list(fixer.run(Document(text)))
+    assert all(0 <= i.start <= i.end <= len(text) for i in items)
