@@ -632,7 +632,7 @@ def _run_files(args: argparse.Namespace, cfg: Config, options: Options) -> int:
         from textfix.corpus import atomic_write
 
         try:
-            atomic_write(args.report, html.render(summary).encode("utf-8"))
+            atomic_write(args.report, html.render(summary).encode("utf-8", "backslashreplace"))
         except OSError as exc:
             out.error(args.report, f"cannot write the HTML report: {exc.strerror or exc}")
             summary.errors += 1
@@ -777,7 +777,7 @@ def _run_stdin(args: argparse.Namespace, cfg: Config, options: Options) -> int:
     if html is not None:
         from textfix.corpus import atomic_write
 
-        atomic_write(args.report, html.render(summary).encode("utf-8"))
+        atomic_write(args.report, html.render(summary).encode("utf-8", "backslashreplace"))
     if not out.quiet and fmt == "text" and mode == "check" and not diff:
         _print_summary(out, summary, mode, diff, None, 0, 0)
     if summary.errors:
@@ -833,7 +833,6 @@ def _rules_cmd(args: argparse.Namespace, cfg: Config, options: Options) -> int:
             [_rule_dict(r, pipeline.is_selected(r.id)) for r in rules],
             sys.stdout,
             indent=2,
-            ensure_ascii=False,
         )
         sys.stdout.write("\n")
         return EXIT_OK
@@ -871,6 +870,10 @@ def _rules_cmd(args: argparse.Namespace, cfg: Config, options: Options) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        # lone surrogates (from JSON escapes) must never crash a report
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     parser = _build_parser()
     args = parser.parse_args(argv)
     try:
@@ -895,12 +898,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         sys.stderr.write(f"textfix: error: {exc}\n")
         return EXIT_ERROR
+    except KeyboardInterrupt:
+        sys.stderr.write("textfix: interrupted\n")
+        return 130
     except BrokenPipeError:  # `textfix check . | head`
         try:
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115
         except OSError:
             pass
         return EXIT_OK
+    except Exception as exc:  # a bug or a broken fixer: say so plainly, exit 2
+        if getattr(args, "verbose", False):
+            import traceback
+
+            traceback.print_exc()
+        sys.stderr.write(f"textfix: error: {type(exc).__name__}: {exc}\n")
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":  # pragma: no cover

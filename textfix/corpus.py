@@ -276,6 +276,9 @@ _BOMS = (
 )
 
 
+_PREFERRED_ENCODINGS = ("cp1252", "latin_1", "iso8859_15", "cp1251", "shift_jis", "gb18030")
+
+
 def looks_binary(data: bytes, encoding: str = "utf-8") -> bool:
     """A NUL byte near the start, in a file not declared or marked as UTF-16/32."""
     if "16" in encoding or "32" in encoding:
@@ -312,10 +315,18 @@ def decode(data: bytes, encoding: str = "utf-8") -> tuple[str, Layout]:
         except UnicodeDecodeError:
             from charset_normalizer import from_bytes
 
-            best = from_bytes(data).best()
+            matches = from_bytes(data)
+            best = matches.best()
             if best is None:
                 raise DecodeError("cannot detect the encoding") from None
             enc = best.encoding
+            # ties are common on short Western text (cp1250 vs cp1252): prefer
+            # the encodings most often met in practice
+            tied = [m for m in matches if (m.chaos, m.coherence) == (best.chaos, best.coherence)]
+            for preferred in _PREFERRED_ENCODINGS:
+                if any(preferred in m.could_be_from_charset for m in tied):
+                    enc = preferred
+                    break
             try:
                 text = data.decode(enc)
             except (UnicodeDecodeError, LookupError):
@@ -621,7 +632,13 @@ def get_path(obj: Any, keys: Sequence[str]) -> Any:
 def dump_like(value: str, raw: str) -> str:
     """JSON for ``value``, escaping non-ASCII only if the original value ``raw`` did."""
     ascii_style = raw.isascii() and "\\u" in raw
-    return json.dumps(value, ensure_ascii=ascii_style)
+    out = json.dumps(value, ensure_ascii=ascii_style)
+    if not ascii_style:
+        try:
+            out.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates only survive as escapes
+            out = json.dumps(value)
+    return out
 
 
 @dataclass

@@ -128,6 +128,16 @@ def text_lines(entry: Entry) -> list[str]:
 # --- JSON -------------------------------------------------------------------------------
 
 
+def dumps(obj: Any) -> str:
+    """JSON with readable non-ASCII, escaped only when it holds lone surrogates."""
+    s = json.dumps(obj, ensure_ascii=False)
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(obj)
+    return s
+
+
 class JsonReport:
     """Stream ``{"textfix": ..., "mode": ..., "entries": [...], "summary": {...}}`` to a file."""
 
@@ -137,9 +147,7 @@ class JsonReport:
         out.write(json.dumps({"textfix": version, "mode": mode})[:-1] + ', "entries": [')
 
     def add(self, entry: Entry) -> None:
-        self.out.write(
-            ("\n  " if self.first else ",\n  ") + json.dumps(entry.to_dict(), ensure_ascii=False)
-        )
+        self.out.write(("\n  " if self.first else ",\n  ") + dumps(entry.to_dict()))
         self.first = False
 
     def close(self, summary: Summary) -> None:

@@ -1,0 +1,280 @@
+"""Unit tests of textfix.corpus: decoding, layouts, JSONL splicing, atomic writes, walking."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from textfix.corpus import (
+    AtomicWriter,
+    DecodeError,
+    Selector,
+    Settings,
+    atomic_write,
+    collect,
+    decode,
+    encode,
+    keep_final_newline,
+    locate_value,
+    looks_binary,
+    ordered_map,
+    process_jsonl_batch,
+)
+from textfix.options import Options
+
+# --- decoding and layout -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"plain\nlines\n",
+        b"no final newline",
+        b"crlf\r\nfile\r\n",
+        b"mixed\r\nends\n",
+        b"\xef\xbb\xbfwith a bom\n",
+        b"",
+        "caf\u00e9\n".encode(),
+    ],
+)
+def test_decode_encode_round_trips(raw: bytes) -> None:
+    text, layout = decode(raw)
+    assert "\r\n" not in text or not layout.crlf
+    assert encode(text, layout) == raw
+
+
+def test_crlf_is_cleaned_as_lf_and_mixed_endings_are_left_alone() -> None:
+    text, layout = decode(b"a\r\nb\r\n")
+    assert text == "a\nb\n" and layout.crlf
+    text, layout = decode(b"a\r\nb\n")
+    assert text == "a\r\nb\n" and not layout.crlf
+
+
+def test_bom_is_set_aside() -> None:
+    text, layout = decode(b"\xef\xbb\xbfhello")
+    assert text == "hello" and layout.bom == b"\xef\xbb\xbf"
+
+
+def test_invalid_utf8_names_the_offset_and_suggests_encoding() -> None:
+    with pytest.raises(DecodeError, match=r"byte 0xe9 at offset 3.*--encoding"):
+        decode(b"caf\xe9\n")
+
+
+def test_auto_detects_legacy_encodings() -> None:
+    text = "Les élèves ont étudié très sérieusement pendant toute l'année scolaire.\n" * 3
+    decoded, layout = decode(text.encode("cp1252"), "auto")
+    assert decoded == text
+    assert encode(decoded, layout) == text.encode("cp1252")
+
+
+def test_binary_sniffing() -> None:
+    assert looks_binary(b"abc\x00def")
+    assert not looks_binary(b"plain text")
+    assert not looks_binary("utf16 text".encode("utf-16"))
+
+
+@pytest.mark.parametrize(
+    ("original", "cleaned", "expected"),
+    [
+        ("a\n", "b", "b\n"),
+        ("a", "b\n", "b"),
+        ("a\nSource link", "a\n", "a"),
+        ("a\n", "", ""),
+        ("a\n", "b\n", "b\n"),
+    ],
+)
+def test_keep_final_newline(original: str, cleaned: str, expected: str) -> None:
+    assert keep_final_newline(original, cleaned) == expected
+
+
+# --- JSONL ------------------------------------------------------------------------------
+
+
+def test_locate_value_nested_and_duplicates() -> None:
+    s = '{"a": 1, "text" : "x" , "m": {"b": "y", "b": "z"}, "text": "last"}'
+    a, b = locate_value(s, ["text"])
+    assert s[a:b] == '"last"'  # the last duplicate wins, as in json.loads
+    a, b = locate_value(s, ["m", "b"])
+    assert s[a:b] == '"z"'
+    assert locate_value(s, ["nope"]) is None
+    assert locate_value("[1, 2]", ["a"]) is None
+    with pytest.raises(ValueError):
+        locate_value('{"a" 1}', ["a"])
+
+
+json_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=20),
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+dirty_text = st.lists(
+    st.sampled_from(["It ended.", "Then", " it", " began..", " \u00e9t\u00e9", "\n", "ok"]),
+    max_size=8,
+).map("".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    before=st.dictionaries(
+        st.text(max_size=6).filter(lambda k: k != "text"), json_values, max_size=3
+    ),
+    after=st.dictionaries(
+        st.text(max_size=6).filter(lambda k: k != "text"), json_values, max_size=3
+    ),
+    text=dirty_text,
+    ascii_only=st.booleans(),
+    indent=st.sampled_from([None, 0]),
+    sep=st.sampled_from([(", ", ": "), (",", ":"), (" , ", " : ")]),
+)
+def test_jsonl_splice_changes_only_the_field(before, after, text, ascii_only, indent, sep):
+    record = {**before, "text": text, **{k: v for k, v in after.items() if k not in before}}
+    line = json.dumps(record, ensure_ascii=ascii_only, separators=sep)
+    raw = line.encode("utf-8") + b"\n"
+    res = process_jsonl_batch([raw], 1, "x.jsonl", Options(), Settings(field=("text",)))
+    (out,) = res.lines
+    new = json.loads(out)
+    import textfix
+
+    assert new["text"] == textfix.clean(text).text
+    assert {k: v for k, v in new.items() if k != "text"} == {
+        k: v for k, v in record.items() if k != "text"
+    }
+    assert list(new) == list(record)  # key order kept
+    if new["text"] == text:
+        assert out == raw
+    else:
+        # every byte outside the value is the original's
+        a, b = locate_value(line, ["text"])
+        out_s = out.decode("utf-8")
+        assert out_s.startswith(line[:a])
+        assert out_s.endswith(line[b:] + "\n")
+
+
+def test_jsonl_batch_passes_through_malformed_lines_and_counts() -> None:
+    lines = [b'{"text": "a.Bcd ended.Then.."}\n', b"{broken\n", b"\n", b'{"other": 1}\r\n']
+    res = process_jsonl_batch(lines, 10, "x.jsonl", Options(), Settings())
+    assert res.lines[1:] == lines[1:]
+    errors = [e for e in res.entries if e.error]
+    assert [e.line for e in errors] == [11]
+    assert res.records == 3 and res.with_field == 1
+
+
+def test_jsonl_invalid_utf8_line_is_reported_not_fatal() -> None:
+    res = process_jsonl_batch([b'{"text": "caf\xe9"}\n'], 1, "x.jsonl", Options(), Settings())
+    assert res.lines == [b'{"text": "caf\xe9"}\n']
+    assert res.entries[0].error and "not UTF-8" in res.entries[0].error
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def test_atomic_write_keeps_mode_and_leaves_no_temp(tmp_path: Path) -> None:
+    f = tmp_path / "f.txt"
+    f.write_text("old")
+    f.chmod(0o604)
+    atomic_write(f, b"new", mode_from=f)
+    assert f.read_bytes() == b"new"
+    assert stat.S_IMODE(f.stat().st_mode) == 0o604
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.txt"]
+
+
+def test_atomic_writer_abort_leaves_the_old_file(tmp_path: Path) -> None:
+    f = tmp_path / "f.txt"
+    f.write_text("old")
+    with pytest.raises(RuntimeError), AtomicWriter(f, f) as w:
+        w.write(b"half")
+        raise RuntimeError("boom")
+    assert f.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.txt"]
+
+
+def test_new_files_get_umask_permissions(tmp_path: Path) -> None:
+    mask = os.umask(0o022)
+    try:
+        atomic_write(tmp_path / "n.txt", b"x")
+    finally:
+        os.umask(mask)
+    assert stat.S_IMODE((tmp_path / "n.txt").stat().st_mode) == 0o644
+
+
+# --- walking -------------------------------------------------------------------------------
+
+
+def _names(found: list[tuple[Path, Path | None]], root: Path) -> list[str]:
+    return [p.relative_to(root).as_posix() for p, _ in found]
+
+
+def test_collect_include_exclude_gitignore_and_default_excludes(tmp_path: Path) -> None:
+    for rel in [
+        "a.txt",
+        "b.md",
+        "c.py",
+        "d/e.txt",
+        "d/skip/f.txt",
+        ".git/x.txt",
+        ".venv/y.txt",
+        "node_modules/z.md",
+        "g.jsonl",
+        "keep/h.txt",
+    ]:
+        p = tmp_path / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text("x")
+    (tmp_path / "d" / ".gitignore").write_text("skip/\n")
+    found, problems = collect([str(tmp_path)], Selector(base=tmp_path))
+    assert _names(found, tmp_path) == ["a.txt", "b.md", "d/e.txt", "g.jsonl", "keep/h.txt"]
+    assert problems == []
+    found, _ = collect(
+        [str(tmp_path)], Selector(exclude=["keep/", "*.md"], base=tmp_path, respect_gitignore=False)
+    )
+    assert _names(found, tmp_path) == ["a.txt", "d/e.txt", "d/skip/f.txt", "g.jsonl"]
+
+
+def test_collect_explicit_files_and_force_exclude(tmp_path: Path) -> None:
+    (tmp_path / "c.py").write_text("x")
+    (tmp_path / "a.txt").write_text("x")
+    sel = Selector(base=tmp_path)
+    found, _ = collect([str(tmp_path / "c.py"), str(tmp_path / "a.txt")], sel)
+    assert [p.name for p, _ in found] == ["c.py", "a.txt"]
+    found, _ = collect([str(tmp_path / "c.py"), str(tmp_path / "a.txt")], sel, force_exclude=True)
+    assert [p.name for p, _ in found] == ["a.txt"]
+
+
+def test_collect_reports_missing_and_does_not_follow_symlinks(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "o.txt").write_text("x")
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "in.txt").write_text("x")
+    (tree / "ln").symlink_to(outside, target_is_directory=True)
+    (tree / "ln.txt").symlink_to(outside / "o.txt")
+    found, problems = collect([str(tree), str(tmp_path / "missing")], Selector(base=tmp_path))
+    assert _names(found, tree) == ["in.txt"]
+    errors = [p for p in problems if p.level == "error"]
+    assert [p.path for p in errors] == [str(tmp_path / "missing")]
+    assert {Path(p.path).name for p in problems if p.level == "note"} == {"ln", "ln.txt"}
+
+
+def _square(x: int) -> int:
+    return x * x
+
+
+def test_ordered_map_keeps_order_in_parallel() -> None:
+    tasks = ((_square, (i,)) for i in range(200))
+    assert list(ordered_map(tasks, jobs=2, window=5)) == [i * i for i in range(200)]
