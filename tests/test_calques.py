@@ -1,0 +1,351 @@
+"""The calques fixer: its rule packs, confidence policy, user packs and do-no-harm."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+import textfix
+import textfix.packs
+from textfix.fixers import calques
+from textfix.model import Edit, Flag
+from textfix.options import Options
+from textfix.packs import RulePackError
+from textfix.pipeline import Pipeline
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "seeds" / "000_2f1ded03767b9897.txt"
+CLEAN = sorted((ROOT / "tests" / "corpus" / "clean").glob("*.txt"))
+RULES = calques.builtin_rules()
+
+
+def fixer(**options: object) -> calques.CalquesFixer:
+    return calques.build(Options.from_kwargs(**options))
+
+
+def run(text: str, *, unsafe_fixes: bool | None = None, select=None, **options: object):
+    return Pipeline([fixer(**options)], unsafe_fixes=unsafe_fixes, select=select).clean(text)
+
+
+# --- the packs -----------------------------------------------------------------
+
+
+def test_every_pack_parses_and_holds_its_own_language() -> None:
+    langs = {cr.id.split("/")[1] for cr in RULES}
+    assert langs == {"fr", "es", "de", "it", "pt"}
+    for name in calques.BUILTIN_PACKS:
+        lang = name.split("/")[-1][:2]
+        assert any(cr.id.startswith(f"calques/{lang}/") for cr in RULES), name
+
+
+def test_at_least_80_rules_with_documentation() -> None:
+    assert len(RULES) >= 80
+    assert len({cr.id for cr in RULES}) == len(RULES)
+    for cr in RULES:
+        assert cr.rule.examples, cr.id
+        assert cr.rule.counter_examples, cr.id
+        assert cr.sources and all(idiom for _, idiom in cr.sources), cr.id
+        assert cr.anchors, f"{cr.id}: built-in rules need an anchor for the prefilter"
+        assert cr.family in calques.FAMILIES, cr.id
+        assert 0 < cr.rule.confidence < 1, cr.id
+
+
+def test_safe_rules_are_few_and_sure() -> None:
+    safe = [cr for cr in RULES if cr.rule.safety == "safe"]
+    assert safe, "safe-only mode needs at least one safe calque"
+    assert all(cr.rule.confidence >= 0.9 for cr in safe)
+
+
+@pytest.mark.parametrize("cr", RULES, ids=lambda cr: cr.id)
+def test_rule_examples_and_fixed_point(cr: calques.CalqueRule) -> None:
+    fx = fixer()
+    only = Pipeline([fx], select=[cr.id], unsafe_fixes=True)
+    for ex in cr.rule.examples:
+        result = only.clean(ex.before)
+        assert result.text == ex.after, ex.before
+        # the fix is a fixed point: nothing in the whole calque set fires on it again
+        again = Pipeline([fx], unsafe_fixes=True).clean(result.text)
+        assert not again.edits and not again.flags, result.text
+    for text in cr.rule.counter_examples:
+        result = Pipeline([fx], unsafe_fixes=True).clean(text)
+        assert not result.edits and not result.flags, (text, result.explain())
+
+
+# --- the seed --------------------------------------------------------------------
+
+
+def test_seed_slips_are_fixed_by_default() -> None:
+    seed = SEED.read_text(encoding="utf-8")
+    result = textfix.clean(seed)
+    text = result.text
+    for gone in ("in his pulse", "in neutrality", "security device"):
+        assert gone not in text
+    assert "is at a standstill with Washington" in text
+    assert "supported in his standoff with Washington" in text
+    assert "an important" not in text and "a large security operation was deployed" in text
+    assert "Kim Jong Il" in text and "Kim Il Sung" in text
+    calque_edits = [e for e in result.edits if any(r.startswith("calques/") for r in e.rules)]
+    assert sorted(r for e in calque_edits for r in e.rules if r.startswith("calques/")) == [
+        "calques/fr/important-security-device",
+        "calques/fr/in-his-pulse",
+        "calques/fr/in-neutrality",
+    ]
+    assert not [f for f in result.flags if f.rule.startswith("calques/")]
+
+
+def test_seed_calques_touch_nothing_else() -> None:
+    seed = SEED.read_text(encoding="utf-8")
+    result = run(seed)
+    assert [(e.original, e.replacement) for e in result.edits] == [
+        ("in neutrality", "at a standstill"),
+        ("pulse by", "standoff with"),
+        ("an important security device", "a large security operation"),
+    ]
+    assert not result.flags
+
+
+def test_message_names_the_source_idiom() -> None:
+    (edit,) = run("The nuclear issue is in neutrality with Washington.").edits
+    assert edit.message == (
+        "calque of French 'au point mort' (stalled): 'in neutrality' → 'at a standstill'"
+    )
+    (edit,) = run("Please report any eventual problems.").edits
+    assert edit.message.startswith("false friend of French 'éventuel'")
+
+
+def test_capitalised_hit_gets_capitalised_replacement() -> None:
+    assert run("On the long term, prices fall.").text == "In the long term, prices fall."
+    assert run("Sensible data leaked.").text == "Sensitive data leaked."
+    assert run("What for a car is that?").text == "What kind of car is that?"
+
+
+def test_context_is_the_sentence_holding_the_hit() -> None:
+    # 'war' in the previous sentence does not block the rule; in the same sentence it does
+    text = "Sweden stayed out of the war. The talks are in neutrality."
+    assert run(text).text == "Sweden stayed out of the war. The talks are at a standstill."
+    assert not run("The talks are in neutrality, as in the war.").edits
+
+
+def test_overlapping_readings_keep_the_longest() -> None:
+    result = run("Flags were set up and an important security device was deployed.")
+    assert [e.rule for e in result.edits] == ["calques/fr/important-security-device"]
+
+
+# --- confidence and safety -----------------------------------------------------------
+
+
+def test_low_confidence_rules_flag_with_a_suggestion() -> None:
+    result = run("It is question of a new tax on fuel.")
+    assert result.text == "It is question of a new tax on fuel."
+    (flag,) = result.flags
+    assert flag.rule == "calques/fr/it-is-question-of"
+    assert flag.suggestion == "There is talk"
+    assert result.original[flag.start : flag.end] == "It is question"
+    assert "il est question de" in flag.message
+
+
+def test_source_lang_raises_that_packs_confidence() -> None:
+    text = "It is question of a new tax on fuel."
+    assert run(text, source_lang="fr").text == "There is talk of a new tax on fuel."
+    fr = fixer(source_lang="fr")
+    base = {r.id: r.confidence for r in fixer().rules}
+    boosted = {r.id: r.confidence for r in fr.rules}
+    assert boosted["calques/fr/it-is-question-of"] == pytest.approx(0.85)
+    assert boosted["calques/fr/in-neutrality"] == pytest.approx(
+        min(calques.CAP, base["calques/fr/in-neutrality"] + calques.BOOST)
+    )
+    # a rule shared by several languages gains from each of them
+    assert boosted["calques/es/explain-me"] >= base["calques/es/explain-me"]
+    # rules of other languages lose confidence
+    assert boosted["calques/de/handy-mobile"] < base["calques/de/handy-mobile"]
+    assert all(c <= calques.CAP for c in boosted.values())
+
+
+def test_other_source_lang_lowers_confidence_to_a_flag() -> None:
+    text = "The nuclear issue is in neutrality with Washington."
+    assert run(text).edits
+    result = run(text, source_lang="de")
+    assert not result.edits
+    assert [f.rule for f in result.flags] == ["calques/fr/in-neutrality"]
+
+
+def test_ambiguous_rules_stay_below_threshold_without_source_lang() -> None:
+    for rid in (
+        "calques/fr/actually-currently-count",
+        "calques/fr/actually-underway",
+        "calques/fr/eventually-would-you",
+        "calques/es/actual-current",
+        "calques/de/my-chef",
+        "calques/de/it-gives",
+    ):
+        cr = next(c for c in RULES if c.id == rid)
+        assert cr.rule.confidence < 0.8, rid
+
+
+def test_safe_only_mode_applies_only_safe_rules() -> None:
+    text = "It depends of the weather. The institute realised a survey of voters."
+    result = run(text, unsafe_fixes=False)
+    assert result.text == "It depends on the weather. The institute realised a survey of voters."
+    assert [f.rule for f in result.flags] == ["calques/fr/realise-study"]
+    assert result.flags[0].suggestion == "carried out"
+    everything = run(text, unsafe_fixes=True)
+    assert everything.text == (
+        "It depends on the weather. The institute carried out a survey of voters."
+    )
+
+
+def test_unsafe_true_applies_low_confidence_rules() -> None:
+    text = "The company actually employs 300 people in Lyon."
+    assert not run(text).edits
+    assert run(text, unsafe_fixes=True).text == "The company currently employs 300 people in Lyon."
+
+
+# --- user packs -------------------------------------------------------------------------
+
+USER_PACK = """\
+[pack]
+fixer = "calques"
+lang = "fr"
+
+[[rule]]
+id = "fr/grand-public"
+summary = "'the large public' for 'the general public' (le grand public)"
+source = "fr: le grand public"
+meaning = "the general public"
+safety = "unsafe"
+confidence = 0.9
+anchor = "large"
+pattern = '''\\b(?i:the) large public\\b'''
+replacement = 'the general public'
+examples = [{ before = "Open to the large public.", after = "Open to the general public." }]
+counter_examples = ["A large public park."]
+
+[[rule]]
+id = "calques/fr/in-neutrality"
+summary = "override: only flag 'in neutrality'"
+source = "fr: au point mort"
+safety = "unsafe"
+confidence = 0.5
+pattern = '''\\bin neutrality\\b'''
+replacement = 'at a standstill'
+examples = [{ before = "Talks are in neutrality.", after = "Talks are at a standstill." }]
+counter_examples = ["Talks are at a standstill."]
+"""
+
+
+def write(tmp_path: Path, name: str, body: str) -> str:
+    path = tmp_path / name
+    path.write_text(body, encoding="utf-8")
+    return str(path)
+
+
+def test_user_pack_loads_on_top(tmp_path: Path) -> None:
+    pack = write(tmp_path, "mine.toml", USER_PACK)
+    fx = fixer(rule_packs=[pack])
+    ids = {r.id for r in fx.rules}
+    assert "calques/fr/grand-public" in ids
+    assert len(ids) == len(RULES) + 1  # the second rule replaced a built-in one
+    result = run("The museum is open to the large public.", rule_packs=[pack])
+    assert result.text == "The museum is open to the general public."
+    assert result.edits[0].message.startswith("calque of French 'le grand public'")
+    # the override has no anchor (scans the whole text) and a lower confidence: a flag now
+    result = run("Talks are in neutrality.", rule_packs=[pack])
+    assert not result.edits and [f.rule for f in result.flags] == ["calques/fr/in-neutrality"]
+
+
+def test_user_pack_through_clean(tmp_path: Path) -> None:
+    pack = write(tmp_path, "mine.toml", USER_PACK)
+    result = textfix.clean("Open to the large public.", rule_packs=[pack], select=["calques"])
+    assert result.text == "Open to the general public."
+
+
+def test_packs_for_other_fixers_are_ignored(tmp_path: Path) -> None:
+    other = write(tmp_path, "other.toml", USER_PACK.replace('fixer = "calques"', 'fixer = "x"'))
+    assert calques.read_user_pack(other) is None
+    assert len(fixer(rule_packs=[other]).rules) == len(RULES)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key"),
+    [
+        ('anchor = "large"', 'anchor = "large"\nwhere = 1', "where"),
+        ('meaning = "the general public"', "context = '''(unclosed'''", "context"),
+        ('source = "fr: le grand public"', 'source = "klingon: qapla"', "source"),
+        ('anchor = "large"', 'anchor = "two words"', "anchor"),
+        ("replacement = 'the general public'", "replacement = '{nope}'", "replacement"),
+        ('meaning = "the general public"', 'family = "pun"', "family"),
+    ],
+)
+def test_malformed_user_pack_names_file_line_and_key(
+    tmp_path: Path, old: str, new: str, key: str
+) -> None:
+    assert old in USER_PACK
+    body = USER_PACK.replace(old, new, 1)
+    line = next(n for n, ln in enumerate(body.splitlines(), 1) if ln.startswith(f"{key} ="))
+    path = write(tmp_path, "bad.toml", body)
+    with pytest.raises(RulePackError) as info:
+        fixer(rule_packs=[path])
+    err = info.value
+    assert err.path == path and err.key == key and err.line == line
+    assert f"{path}:{line}" in str(err)
+
+
+def test_unparsable_user_pack(tmp_path: Path) -> None:
+    path = write(tmp_path, "broken.toml", "[pack\nfixer = 'calques'\n")
+    with pytest.raises(RulePackError, match="not valid TOML"):
+        fixer(rule_packs=[path])
+
+
+def test_user_patterns_run_with_a_timeout(tmp_path: Path, monkeypatch) -> None:
+    body = USER_PACK.replace(r"\b(?i:the) large public\b", "(a|a)+b")
+    assert "(a|a)+b" in body
+    path = write(tmp_path, "slow.toml", body.replace('anchor = "large"\n', ""))
+    monkeypatch.setattr(textfix.packs, "PATTERN_TIMEOUT", 0.05)
+    with pytest.raises(TimeoutError):
+        run("a" * 40 + "!", rule_packs=[path])
+
+
+# --- do no harm and the prefilter -------------------------------------------------------
+
+
+def test_clean_corpus_is_untouched_even_with_unsafe_fixes() -> None:
+    assert CLEAN, "the do-no-harm corpus is missing"
+    for lang in (None, "fr", "es", "de", "it", "pt"):
+        pipe = Pipeline([fixer(source_lang=lang)], unsafe_fixes=True)
+        for path in CLEAN:
+            result = pipe.clean(path.read_text(encoding="utf-8"))
+            assert not result.edits and not result.flags, (path.name, result.explain())
+
+
+def _items(fx: calques.CalquesFixer, text: str) -> list[Edit | Flag]:
+    return sorted(fx.run(textfix.Document(text)), key=lambda i: (i.start, i.end, i.rule))
+
+
+def test_prefilter_finds_what_a_full_scan_finds() -> None:
+    fx = fixer()
+    unanchored = calques.CalquesFixer(dataclasses.replace(cr, anchors=()) for cr in RULES)
+    befores = [ex.before for cr in RULES for ex in cr.rule.examples]
+    counters = [c for cr in RULES for c in cr.rule.counter_examples]
+    for sep in (" ", "\n", "\n\n"):
+        text = sep.join(b for pair in zip(befores, counters * 2, strict=False) for b in pair)
+        assert _items(fx, text) == _items(unanchored, text)
+        assert len(_items(fx, text)) >= len(befores) * 0.9
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "." * 200_000,
+        "since " * 40_000,
+        "a" * 200_000,
+        "the two last " * 20_000,
+        "security device was deployed by officers\n" * 5_000,
+        "(" * 50_000 + ")" * 50_000,
+    ],
+    ids=["dots", "anchors", "long-word", "word-order", "many-lines", "brackets"],
+)
+def test_pathological_inputs_finish(text: str) -> None:
+    items = _items(fixer(), text)
+    assert all(0 <= i.start <= i.end <= len(text) for i in items)
