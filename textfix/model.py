@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import bisect
 import difflib
-from collections.abc import Iterable
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
@@ -319,15 +319,23 @@ class Result:
             line, col = idx.position(e.start)
             rules = "+".join(e.rules or (e.rule,))
             rows.append(
-                (e.start, 0, f"{line}:{col}  {rules}  {e.message}  "
-                 f"{_short(e.original)} -> {_short(e.replacement)}")
+                (
+                    e.start,
+                    0,
+                    f"{line}:{col}  {rules}  {e.message}  "
+                    f"{_short(e.original)} -> {_short(e.replacement)}",
+                )
             )
         for f in self.flags:
             line, col = idx.position(f.start)
             hint = f"  (suggest {_short(f.suggestion)})" if f.suggestion is not None else ""
             rows.append(
-                (f.start, 1, f"{line}:{col}  {f.rule}  [flag] {f.message}  "
-                 f"{_short(self.original[f.start:f.end])}{hint}")
+                (
+                    f.start,
+                    1,
+                    f"{line}:{col}  {f.rule}  [flag] {f.message}  "
+                    f"{_short(self.original[f.start : f.end])}{hint}",
+                )
             )
         rows.sort(key=lambda r: (r[0], r[1]))
         return "\n".join(r[2] for r in rows)

@@ -56,8 +56,19 @@ class Options:
             raise TypeError(f"unknown textfix option(s): {', '.join(unknown)}")
         norm: dict[str, Any] = {}
         for key, value in kwargs.items():
-            if key in ("select", "ignore", "rule_packs", "gazetteers", "normalize",
-                       "grammar_allow", "grammar_deny") and value is not None:
+            if (
+                key
+                in (
+                    "select",
+                    "ignore",
+                    "rule_packs",
+                    "gazetteers",
+                    "normalize",
+                    "grammar_allow",
+                    "grammar_deny",
+                )
+                and value is not None
+            ):
                 value = (value,) if isinstance(value, str) else tuple(str(v) for v in value)
             norm[key] = value
         opts = cls(**norm)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -45,8 +45,18 @@ else:  # pragma: no cover
 PATTERN_TIMEOUT = 5.0
 
 COMMON_KEYS = frozenset(
-    {"id", "summary", "safety", "confidence", "pattern", "flags", "replacement",
-     "message", "examples", "counter_examples"}
+    {
+        "id",
+        "summary",
+        "safety",
+        "confidence",
+        "pattern",
+        "flags",
+        "replacement",
+        "message",
+        "examples",
+        "counter_examples",
+    }
 )
 
 
@@ -110,14 +120,17 @@ def _line_of(source: str, rule_index: int, key: str | None) -> int | None:
 def _examples(raw: Any, path: str, source: str, index: int) -> tuple[Example, ...]:
     out = []
     if not isinstance(raw, list):
-        raise RulePackError(path, "examples must be a list", _line_of(source, index, "examples"),
-                            "examples")
+        raise RulePackError(
+            path, "examples must be a list", _line_of(source, index, "examples"), "examples"
+        )
     for ex in raw:
         if isinstance(ex, list) and len(ex) == 2 and all(isinstance(x, str) for x in ex):
             out.append(Example(ex[0], ex[1]))
-        elif isinstance(ex, dict) and isinstance(ex.get("before"), str) and set(ex) <= {
-            "before", "after", "flag"
-        }:
+        elif (
+            isinstance(ex, dict)
+            and isinstance(ex.get("before"), str)
+            and set(ex) <= {"before", "after", "flag"}
+        ):
             out.append(Example(ex["before"], ex.get("after"), ex.get("flag")))
         else:
             raise RulePackError(
@@ -146,13 +159,20 @@ def parse_pack(
     unknown_top = set(data) - {"pack", "rule"}
     if unknown_top:
         key = sorted(unknown_top)[0]
-        line = next((n for n, ln in enumerate(source.splitlines(), 1)
-                     if ln.strip().lstrip("[").startswith(key)), None)
+        line = next(
+            (
+                n
+                for n, ln in enumerate(source.splitlines(), 1)
+                if ln.strip().lstrip("[").startswith(key)
+            ),
+            None,
+        )
         raise RulePackError(path, "unknown top-level key", line, key)
     allowed = COMMON_KEYS | set(extra_keys)
     rules: list[PackRule] = []
     seen: set[str] = set()
     for index, raw in enumerate(data.get("rule", [])):
+
         def fail(message: str, key: str | None = None, _i: int = index) -> RulePackError:
             return RulePackError(path, message, _line_of(source, _i, key), key)
 
@@ -221,7 +241,7 @@ def read_pack(path: str | Path, **kwargs: Any) -> Pack:
     return parse_pack(source, str(p), **kwargs)
 
 
-@lru_cache(maxsize=None)
+@cache
 def builtin_pack(name: str, **kwargs: Any) -> Pack:
     """Load a pack shipped in ``textfix/rules`` (``"artifacts.toml"``, ``"calques/fr-en.toml"``)."""
     ref = resources.files("textfix") / "rules" / name

@@ -1,0 +1,145 @@
+"""The pipeline's offset map, rule selection and safety policy."""
+
+from __future__ import annotations
+
+import regex
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from textfix import Document, Edit, Fixer, Flag, Pipeline, Rule
+from textfix.model import apply_edits
+
+
+class ScriptedFixer(Fixer):
+    """Proposes the edits a test gives it, as (start, end, replacement) in the text it sees."""
+
+    def __init__(self, name: str, plan, *, safety: str = "safe", confidence: float = 1.0):
+        self.name = name
+        self.rules = (Rule(f"{name}/r", "scripted", safety=safety),)
+        self.plan = plan
+        self.confidence = confidence
+
+    def run(self, doc: Document):
+        for start, end, rep in self.plan(doc.text):
+            yield Edit(start, end, rep, f"{self.name}/r", f"{self.name} edit", self.confidence)
+
+
+class GlueFixer(Fixer):
+    name = "glue"
+    rules = (Rule("glue/space", "space after a glued full stop"),)
+
+    def run(self, doc):
+        for m in regex.finditer(r"(?<=[a-z]{2}\.)(?=[A-Z][a-z])", doc.text):
+            yield Edit(m.start(), m.start(), " ", "glue/space", "space")
+
+
+class CloseQuoteFixer(Fixer):
+    name = "close"
+    rules = (Rule("close/quote", "close before attribution"),)
+
+    def run(self, doc):
+        i = doc.text.find(". Putin")
+        if i >= 0:
+            yield Edit(i, i + 1, ',"', "close/quote", "close the quotation")
+        j = doc.text.find("Kim")
+        if j >= 0:
+            yield Flag(j, j + 3, "close/quote", "a flag on later text")
+
+
+def test_touching_edits_of_two_fixers_become_one_edit_naming_both():
+    text = '"We like the United States.Putin told Kim.'
+    r = Pipeline([GlueFixer(), CloseQuoteFixer()]).clean(text)
+    assert r.text == '"We like the United States," Putin told Kim.'
+    assert len(r.edits) == 1
+    (e,) = r.edits
+    assert e.original == "." and e.replacement == '," '
+    assert e.rules == ("glue/space", "close/quote")
+    assert "space" in e.message and "close the quotation" in e.message
+    assert apply_edits(text, r.edits) == r.text
+    # the flag raised on the final text points at "Kim" in the original
+    (f,) = r.flags
+    assert text[f.start : f.end] == "Kim"
+
+
+def test_edits_that_undo_each_other_vanish():
+    add = ScriptedFixer("add", lambda t: [(0, 0, "X")] if not t.startswith("X") else [])
+    remove = ScriptedFixer("rm", lambda t: [(0, 1, "")] if t.startswith("X") else [])
+    r = Pipeline([add, remove], max_passes=1).clean("abc")
+    assert r.text == "abc" and r.edits == []
+
+
+def test_selection_by_prefix_and_ignore():
+    glue = GlueFixer()
+    close = CloseQuoteFixer()
+    text = '"We like the United States.Putin told Kim.'
+    assert Pipeline([glue, close], select=["glue"]).clean(text).text == (
+        '"We like the United States. Putin told Kim.'
+    )
+    assert Pipeline([glue, close], ignore=["glue/space"]).clean(text).text == text
+    assert Pipeline([glue, close], select=["ALL"], ignore=["close"]).clean(text).text == (
+        '"We like the United States. Putin told Kim.'
+    )
+
+
+def test_unsafe_edits_below_threshold_become_flags_with_suggestion():
+    fixer = ScriptedFixer(
+        "mt",
+        lambda t: [(0, 3, "The")] if t.startswith("teh") else [],
+        safety="unsafe",
+        confidence=0.6,
+    )
+    text = "teh cat"
+    default = Pipeline([fixer]).clean(text)
+    assert default.text == text
+    assert [(f.rule, f.suggestion) for f in default.flags] == [("mt/r", "The")]
+    assert Pipeline([fixer], unsafe_fixes=True).clean(text).text == "The cat"
+    assert Pipeline([fixer], min_confidence=0.5).clean(text).text == "The cat"
+    assert Pipeline([fixer], unsafe_fixes=False, min_confidence=0.1).clean(text).text == text
+
+
+def test_edits_cutting_into_protected_spans_are_dropped_but_whole_spans_may_go():
+    inside = ScriptedFixer("in", lambda t: [(t.find("example") + 2, t.find("example") + 3, "X")])
+    r = Pipeline([inside]).clean("see example.com now")
+    assert r.text == "see example.com now"
+    whole = ScriptedFixer("whole", lambda t: [(0, len(t), "")] if t else [])
+    assert Pipeline([whole]).clean("see example.com now").text == ""
+
+
+def test_pipeline_reaches_a_fixed_point():
+    # each pass removes one doubled letter; the pipeline repeats until stable
+    fixer = ScriptedFixer("dd", lambda t: [(i, i + 1, "")] if (i := t.find("aa")) >= 0 else [])
+    r = Pipeline([fixer]).clean("xaaay")
+    assert r.text == "xay"
+    assert apply_edits("xaaay", r.edits) == "xay"
+
+
+# --- the offset map under arbitrary edits -----------------------------------
+
+
+def random_plan(data_draw, label):
+    def plan(text):
+        n = len(text)
+        edits = []
+        k = data_draw(st.integers(0, 4), label=f"{label} count")
+        for _ in range(k):
+            a = data_draw(st.integers(0, n), label=f"{label} start")
+            b = data_draw(st.integers(a, min(n, a + 4)), label=f"{label} end")
+            rep = data_draw(st.text(alphabet="xyz. ", max_size=3), label=f"{label} rep")
+            edits.append((a, b, rep))
+        return edits
+
+    return plan
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="abc .\n", max_size=30), st.data())
+def test_replaying_result_edits_gives_the_output(text, data):
+    fixers = [ScriptedFixer(f"f{i}", random_plan(data.draw, f"f{i}")) for i in range(3)]
+    r = Pipeline(fixers, max_passes=1).clean(text)
+    edits = r.edits
+    for e in edits:
+        assert text[e.start : e.end] == e.original
+    for a, b in zip(edits, edits[1:], strict=False):
+        assert a.end <= b.start
+        assert not (a.start == a.end == b.start == b.end)
+    assert apply_edits(text, edits) == r.text

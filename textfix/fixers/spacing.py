@@ -1,0 +1,165 @@
+"""Mechanical spacing damage: glued sentences, doubled punctuation, stray spaces.
+
+Scrapers and MT post-editing lose or double characters around punctuation:
+``United States.Putin told`` (the space after a full stop is gone),
+``Cold War..`` (a doubled full stop), ``the talks , he said`` (a space before a
+comma), ``two  spaces`` and trailing blanks. Each is repaired only where it
+cannot be anything else: dotted names, numbers, abbreviations and code are
+protected spans (see :mod:`textfix.protect`) and a few extra checks keep
+identifiers like ``System.Console.WriteLine`` and plain-text tables intact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import regex
+
+from textfix.model import Document, Edit, Example, Fixer, Flag, Rule
+from textfix.options import Options
+
+GLUED = Rule(
+    "spacing/glued-sentence",
+    "A sentence glued to the next one: no space after its full stop",
+    examples=(
+        Example(
+            "The summit ended in Hanoi.Both leaders left early.",
+            "The summit ended in Hanoi. Both leaders left early.",
+        ),
+        Example("Is it over?Nobody knows.", "Is it over? Nobody knows."),
+    ),
+    counter_examples=(
+        "The U.S. Army and e.g. Python 3.11 stay as they are.",
+        "Call System.Console.WriteLine to print, or see example.com and setup.py.",
+        "J.R.R. Tolkien wrote it; Dr.Who is a title we leave alone.",
+    ),
+)
+DOUBLED = Rule(
+    "spacing/doubled-punctuation",
+    "A full stop or comma typed twice (an ellipsis stays)",
+    examples=(
+        Example("It was the end of the Cold War..", "It was the end of the Cold War."),
+        Example("Prices rose,, then fell.", "Prices rose, then fell."),
+    ),
+    counter_examples=(
+        "He paused... and then went on.",
+        "Ranges like 1..10 and paths like ../src are not sentences.",
+    ),
+)
+SPACE_BEFORE = Rule(
+    "spacing/space-before-punctuation",
+    "A space before a comma, full stop, semicolon, colon, question or exclamation mark",
+    examples=(
+        Example("The talks failed , he said .", "The talks failed, he said."),
+        Example("Why did it fail ?", "Why did it fail?"),
+    ),
+    counter_examples=(
+        "Save it as a .txt file; the smiley :) stays.",
+        "He wrote ... and stopped.",
+    ),
+)
+MULTI_SPACE = Rule(
+    "spacing/multiple-spaces",
+    "A run of spaces between two words inside a line",
+    examples=(Example("The leaders   met in   Vladivostok.", "The leaders met in Vladivostok."),),
+    counter_examples=(
+        "Two spaces after a full stop.  That is a convention, not damage.",
+        "Name      Age   City\nAnna      34    Oslo\n",
+        "    indented code keeps its    spacing",
+    ),
+)
+TRAILING = Rule(
+    "spacing/trailing-whitespace",
+    "Spaces or tabs at the end of a line",
+    examples=(Example("First line.   \nSecond line.\t\n", "First line.\nSecond line.\n"),),
+    counter_examples=("A Markdown hard break  \nkeeps its two spaces.",),
+)
+
+# a full stop (or ? !) right between two lower-case letters and a capitalised word
+_GLUED = regex.compile(r"(?<=\p{Ll}\p{Ll})[.!?](?=\p{Lu}\p{Ll}++(?![\p{L}\d_(]|\.\w))")
+# characters that make the token before the full stop an identifier or a name
+_TOKEN_BREAK = regex.compile(r"[\s\"'“”‘’(\[{<«»—–]")
+_IDENTIFIERISH = regex.compile(r"[.@/\\_\d=#:]")
+# exactly two full stops or two commas after a word, not part of a longer run
+_DOUBLED = regex.compile(r"(?<=[\p{L}\p{N})\]\"'”’])([.,])\1(?![.,])(?=\s|$|[\"'”’)\]])")
+_SPACE_BEFORE = regex.compile(r"(?<=[\p{L}\p{N})\]\"'”’])[ \t]++(?=[,.;:!?](?:\s|$))")
+_MULTI = regex.compile(r"(?<=\S)[ ]{2,}+(?=\S)")
+_TRAILING = regex.compile(r"[ \t]++$", regex.MULTILINE)
+_TABULAR_RUN = regex.compile(r"\S[ ]{2,}+\S")
+
+
+class SpacingFixer(Fixer):
+    name = "spacing"
+    rules = (GLUED, DOUBLED, SPACE_BEFORE, MULTI_SPACE, TRAILING)
+
+    def run(self, doc: Document) -> Iterator[Edit | Flag]:
+        text = doc.text
+        yield from self._glued(text)
+        for m in _DOUBLED.finditer(text):
+            s = m.start()
+            yield Edit(s + 1, s + 2, "", DOUBLED.id, f"doubled {m.group(1)!r}")
+        for m in _SPACE_BEFORE.finditer(text):
+            punct = text[m.end()]
+            if punct == "." and text.startswith("..", m.end()):
+                continue  # an ellipsis after a space is a style, not damage
+            if punct == ":" and text[m.start() - 1 : m.start()] == ")":
+                continue
+            yield Edit(m.start(), m.end(), "", SPACE_BEFORE.id, f"space before {punct!r}")
+        if "  " in text:
+            yield from self._multi(text)
+        for m in _TRAILING.finditer(text):
+            s, e = m.span()
+            if e - s == 2 and m.group() == "  " and s > 0 and not text[s - 1].isspace():
+                continue  # a Markdown hard line break
+            yield Edit(s, e, "", TRAILING.id, "trailing whitespace")
+
+    def _glued(self, text: str) -> Iterator[Edit]:
+        for m in _GLUED.finditer(text):
+            s = m.start()
+            # the token before the full stop, back to white space or an opening mark
+            lo = max(0, s - 80)
+            tok_start = lo
+            for b in _TOKEN_BREAK.finditer(text, lo, s):
+                tok_start = b.end()
+            token = text[tok_start:s]
+            if _IDENTIFIERISH.search(token):
+                continue
+            yield Edit(s + 1, s + 1, " ", GLUED.id, "space after the full stop of a glued sentence")
+
+    def _multi(self, text: str) -> Iterator[Edit]:
+        line_end = -1
+        skip_line = False
+        for m in _MULTI.finditer(text):
+            s, e = m.span()
+            if s > line_end:  # first run on a new line: judge the line once
+                line_start = text.rfind("\n", 0, s) + 1
+                line_end = text.find("\n", e)
+                if line_end < 0:
+                    line_end = len(text)
+                skip_line = text.startswith(("    ", "\t"), line_start) or _aligned(
+                    text, line_start, line_end
+                )
+            if skip_line:
+                continue  # column alignment or indented code
+            if e - s == 2 and text[s - 1] in ".!?:":
+                continue  # two spaces after a sentence: a convention
+            yield Edit(s, e, " ", MULTI_SPACE.id, f"{e - s} spaces between words")
+
+
+def _aligned(text: str, line_start: int, line_end: int) -> bool:
+    """A line with runs of spaces next to another such line: a plain-text table."""
+    runs = _TABULAR_RUN.finditer(text, line_start, line_end)
+    if next(runs, None) is not None and next(runs, None) is not None:
+        prev_start = text.rfind("\n", 0, max(0, line_start - 1)) + 1
+        if line_start > 0 and _TABULAR_RUN.search(text, prev_start, line_start - 1):
+            return True
+        next_end = text.find("\n", line_end + 1)
+        if line_end < len(text) and _TABULAR_RUN.search(
+            text, line_end + 1, len(text) if next_end < 0 else next_end
+        ):
+            return True
+    return False
+
+
+def build(options: Options) -> Fixer | None:
+    return SpacingFixer()
