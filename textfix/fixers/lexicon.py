@@ -38,9 +38,8 @@ import bisect
 import re
 import threading
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from textfix.model import Document, Edit, Example, Fixer, Flag, Rule
@@ -91,6 +90,7 @@ _PLACE_WORDS = frozenset(
 )
 _CLITICS = frozenset(("s", "t", "ll", "re", "ve", "d", "m", ""))
 _SENTENCE_END = frozenset(".!?…:")
+_PUNCT = ".,;:!?\"'“”‘’«»()[]{}…*"
 _OPENERS = "\"'“‘«([{*_—–- \t\u00a0"
 
 # A word: letters, with inner apostrophes (don't, Putin's). Hyphens split words,
@@ -119,19 +119,35 @@ def _key(word: str) -> str:
 # --- the lexicons ------------------------------------------------------------
 
 
-def _buckets(lang: str) -> list[list[str]]:
+def _buckets(lang: str, floor: float = 0.0) -> Iterator[list[str]]:
     """wordfreq's list for ``lang``: words grouped by frequency, commonest first.
 
-    Read straight from the bundled data file, so wordfreq's own caches do not
-    keep a second copy alive.
+    Bucket ``i`` holds the words of Zipf frequency ``9 - i / 100``. The data
+    file is read as a stream and reading stops below ``floor``: the rare tail
+    holds most of the words, and never unpacking it saves time and memory.
+    wordfreq's own loaders would unpack and cache the whole list.
     """
+    import gzip
+
+    import msgpack
     import wordfreq
 
+    last = int(round((9 - floor) * 100))
     for size in ("large", "small"):
         path = Path(wordfreq.DATA_PATH) / f"{size}_{lang}.msgpack.gz"
         if path.exists():
-            return wordfreq.read_cBpack(str(path))
-    return wordfreq.get_frequency_list(lang, wordlist="best")  # pragma: no cover
+            break
+    else:  # pragma: no cover - every language textfix uses ships a list
+        yield from wordfreq.get_frequency_list(lang, wordlist="best")[: last + 1]
+        return
+    with gzip.open(path, "rb") as f:
+        unpacker = msgpack.Unpacker(f, raw=False)
+        n = unpacker.read_array_header()
+        header = unpacker.unpack()
+        if not isinstance(header, dict) or header.get("format") != "cB":
+            raise ValueError(f"{path}: not a wordfreq cBpack file")
+        for _ in range(min(n - 1, last + 1)):
+            yield unpacker.unpack()
 
 
 def _zipf(bucket: int) -> float:
@@ -153,6 +169,7 @@ class Lexicons:
         self._top: dict[str, dict[str, float]] = {}
         self._typo: dict[str, str | tuple[str, ...]] | None = None
         self._en_common: list[str] | None = None
+        self._common: frozenset[str] | None = None
 
     @property
     def en(self) -> dict[str, float]:
@@ -188,7 +205,8 @@ class Lexicons:
         out: dict[str, float] = {}
         top: dict[str, float] = {}
         prefixes: list[str] = []
-        for i, words in enumerate(_buckets(lang)[: max(last, prefix_last) + 1]):
+        deepest = min(floor, 2.5) if lang in COMPOUND_LANGS else floor
+        for i, words in enumerate(_buckets(lang, deepest)):
             z = _zipf(i)
             for w in words:
                 if not w.isalpha():
@@ -218,6 +236,17 @@ class Lexicons:
         """Sorted words of a compounding language with Zipf ≥ 2.5."""
         self.source(lang)
         return self._prefixes.get(lang, [])
+
+    @property
+    def common(self) -> frozenset[str]:
+        """English words with Zipf ≥ EN_KNOWN, as a set for C-speed set difference."""
+        if self._common is None:
+            en = self.en
+            common = {w for w, z in en.items() if z >= EN_KNOWN}
+            # sentence-initial forms of the commonest words too ("The", "However")
+            common.update(w.capitalize() for w, z in en.items() if z >= TYPO_TARGET)
+            self._common = frozenset(common)
+        return self._common
 
     @property
     def en_common(self) -> list[str]:
@@ -358,9 +387,28 @@ def _english_zipf(key: str) -> float:
     return z
 
 
-@lru_cache(maxsize=65536)
+_JUDGED: dict[tuple[str, ...], dict[str, Verdict | None]] = {}
+_JUDGED_MAX = 200_000
+
+
+def _judged(langs: tuple[str, ...]) -> dict[str, Verdict | None]:
+    """The verdicts given so far for these candidate languages (a bounded cache)."""
+    cache = _JUDGED.get(langs)
+    if cache is None or len(cache) > _JUDGED_MAX:
+        cache = _JUDGED[langs] = {}
+    return cache
+
+
 def judge(key: str, langs: tuple[str, ...]) -> Verdict | None:
     """What a lower-case word is, from the lexicons alone (None: English enough)."""
+    cache = _judged(langs)
+    if key in cache:
+        return cache[key]
+    v = cache[key] = _judge(key, langs)
+    return v
+
+
+def _judge(key: str, langs: tuple[str, ...]) -> Verdict | None:
     en_z = _english_zipf(key)
     if en_z >= EN_KNOWN:
         return None
@@ -520,18 +568,25 @@ class LexiconFixer(Fixer):
         wordlist = self.wordlist
         unknown = self.unknown
         findall = _WORD.findall
-        keys: set[str] = set()  # the document's vocabulary, case-folded
         cands: list[_Candidate] = []
         seen: set[str] = set()
-        for chunk in self._chunks(text):
-            words = (chunk,) if chunk.isalpha() else findall(chunk)
+        # common lower-case English words go in one C-level set difference
+        common = LEXICONS.common
+        judged = _judged(langs)
+        for chunk in self._chunks(text) - common:
+            if chunk.isalpha():
+                words: Iterable[str] = (chunk,)
+            else:
+                bare = chunk.strip(_PUNCT)
+                if bare in common:
+                    continue
+                words = (bare,) if bare.isalpha() else findall(chunk)
             for w in words:
-                if w in seen:
+                if w in seen or len(w) < MIN_LETTERS:
                     continue
                 seen.add(w)
-                k = _key(w)
-                keys.add(k)
-                if len(w) < MIN_LETTERS or en.get(k, 0.0) >= EN_KNOWN or k in wordlist:
+                k = w.lower() if w.isascii() else _key(w)
+                if en.get(k, 0.0) >= EN_KNOWN or k in wordlist:
                     continue
                 if "'" in k:
                     cut = max(w.rfind("'"), w.rfind("’"))
@@ -542,29 +597,25 @@ class LexiconFixer(Fixer):
                     if w in seen or en.get(k, 0.0) >= EN_KNOWN or k in wordlist:
                         continue
                     seen.add(w)
-                    keys.add(k)
+                v = judged[k] if k in judged else judge(k, langs)
                 if w.islower():
-                    v = judge(k, langs)
                     if v is not None and (v.kind != "unknown" or unknown):
                         cands.append(_Candidate(w, k, False))
                 elif w.istitle() and not w.isupper():
-                    v = judge(k, langs)
                     if (v is not None and v.kind != "unknown") or (
                         "de" in langs and german_noun(k) >= GERMAN_NOUN
                     ):
                         cands.append(_Candidate(w, k, True))
         if not cands:
             return
-        yield from self._report(doc, cands, keys, langs)
+        found = sorted(self._report(doc.text, cands, langs), key=lambda x: (x.start, x.rule))
+        for item in found:
+            if not (doc.protected and doc.overlaps_protected(item.start, item.end)):
+                yield item
 
     def _report(
-        self,
-        doc: Document,
-        cands: list[_Candidate],
-        keys: set[str],
-        langs: tuple[str, ...],
+        self, text: str, cands: list[_Candidate], langs: tuple[str, ...]
     ) -> Iterator[Edit | Flag]:
-        text = doc.text
         by_key: dict[str, list[_Candidate]] = {}
         for c in cands:
             by_key.setdefault(c.key, []).append(c)
@@ -584,8 +635,6 @@ class LexiconFixer(Fixer):
             named = any(c.title and ctx != "initial" for _, c, ctx in contexts)
             for start, c, ctx in contexts:
                 end = start + len(c.surface)
-                if doc.protected and doc.overlaps_protected(start, end):
-                    continue
                 if ctx == "compound-name":
                     continue
                 if c.title and ctx in ("lower", "other"):
@@ -607,10 +656,10 @@ class LexiconFixer(Fixer):
                     continue
                 if verdict.lang and _foreign_phrase(text, start, end, verdict.lang):
                     continue  # a quotation in the source language, not a slip
-                yield from self._verdict(start, end, c, verdict, keys)
+                yield from self._verdict(text, start, end, c, verdict)
 
     def _verdict(
-        self, start: int, end: int, c: _Candidate, v: Verdict, keys: set[str]
+        self, text: str, start: int, end: int, c: _Candidate, v: Verdict
     ) -> Iterator[Edit | Flag]:
         word = c.surface
         if v.kind == "untranslated":
@@ -631,7 +680,7 @@ class LexiconFixer(Fixer):
             )
         elif v.kind == "typo":
             suggestion = v.other.capitalize() if c.title else v.other
-            if v.other in keys:
+            if _uses(text, v.other):
                 confidence = CONFIDENCE_D1 if v.distance == 1 else CONFIDENCE_D2
                 yield Edit(
                     start,
@@ -694,6 +743,11 @@ def _foreign_phrase(text: str, start: int, end: int, lang: str, reach: int = 60)
     before = _WORD.findall(text, max(0, start - reach), start)[-3:]
     after = _WORD.findall(text, end, end + reach)[:3]
     return sum(1 for w in before + after if _key(w) in top) >= 2
+
+
+def _uses(text: str, word: str) -> bool:
+    """True when the document uses ``word`` (or ``Word``) somewhere."""
+    return bool(_occurrences(text, word, 1) or _occurrences(text, word.capitalize(), 1))
 
 
 def _context(text: str, start: int) -> str:
