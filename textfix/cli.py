@@ -27,7 +27,7 @@ from typing import IO, Any
 import pathspec
 
 from textfix import __version__
-from textfix.config import Config, ConfigError, discover
+from textfix.config import Config, ConfigError, discover, toml_error_line
 from textfix.corpus import (
     DEFAULT_INCLUDE,
     BatchResult,
@@ -52,6 +52,8 @@ from textfix.pipeline import build_pipeline, selector_matches
 from textfix.report import HtmlReport, JsonReport, Summary, text_lines
 
 EXIT_OK, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2
+#: fixers that read user rule packs (``[pack] fixer = ...``)
+PACK_FIXERS = frozenset({"artifacts", "calques"})
 
 
 class UsageError(Exception):
@@ -340,6 +342,8 @@ def _precheck_packs(options: Options) -> None:
     import tomllib
 
     for path in (*options.rule_packs, *options.gazetteers):
+        if "\n" in path:  # an inline gazetteer: its fixer validates it
+            continue
         p = Path(path)
         try:
             source = p.read_text(encoding="utf-8")
@@ -348,11 +352,35 @@ def _precheck_packs(options: Options) -> None:
         except UnicodeDecodeError:
             raise RulePackError(str(p), "not UTF-8") from None
         try:
-            tomllib.loads(source)
+            data = tomllib.loads(source)
         except tomllib.TOMLDecodeError as exc:
             raise RulePackError(
-                str(p), f"not valid TOML: {exc}", getattr(exc, "lineno", None)
+                str(p), f"not valid TOML: {exc}", toml_error_line(exc, source)
             ) from None
+        if path in options.gazetteers:
+            continue
+        meta = data.get("pack")
+        fixer = meta.get("fixer") if isinstance(meta, dict) else None
+        families = {r.family for r in build_pipeline(options.but(rule_packs=())).rules}
+        if not isinstance(fixer, str) or fixer not in families:
+            line = next(
+                (
+                    n
+                    for n, ln in enumerate(source.splitlines(), 1)
+                    if ln.strip().split("=")[0].strip() == "fixer"
+                ),
+                next(
+                    (n for n, ln in enumerate(source.splitlines(), 1) if ln.strip() == "[pack]"),
+                    None,
+                ),
+            )
+            raise RulePackError(
+                str(p),
+                "a rule pack names the fixer it extends in its [pack] table "
+                f"(fixer = {' or '.join(repr(f) for f in sorted(families & PACK_FIXERS))})",
+                line,
+                "fixer",
+            )
 
 
 def _pipeline_or_die(options: Options) -> Any:

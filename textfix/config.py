@@ -19,6 +19,7 @@ type, is a :class:`ConfigError` that names the file, the line and the key.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -43,6 +44,19 @@ class ConfigError(ValueError):
         where = path if line is None else f"{path}:{line}"
         what = f" (key {key!r})" if key else ""
         super().__init__(f"{where}: {message}{what}")
+
+
+def toml_error_line(exc: Exception, source: str = "") -> int | None:
+    """The line a TOML syntax error points at (tomllib puts it in the message)."""
+    line = getattr(exc, "lineno", None)
+    if isinstance(line, int):
+        return line
+    m = re.search(r"at line (\d+)", str(exc))
+    if m:
+        return int(m.group(1))
+    if "end of document" in str(exc):
+        return max(1, len(source.splitlines()))
+    return None
 
 
 def _str_list(value: Any) -> tuple[str, ...] | None:
@@ -199,8 +213,7 @@ def load_config(path: str | Path) -> Config:
     try:
         data = tomllib.loads(source)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        raise ConfigError(str(p), f"not valid TOML: {exc}", line) from None
+        raise ConfigError(str(p), f"not valid TOML: {exc}", toml_error_line(exc, source)) from None
     if p.name == "pyproject.toml":
         tool = data.get("tool", {})
         section = tool.get("textfix", {}) if isinstance(tool, dict) else {}
