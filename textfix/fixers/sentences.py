@@ -53,13 +53,16 @@ _MID_NAME = regex.compile(r"(?<=[\p{L},;:][ ])\p{Lu}[\p{Ll}'’-]++")
 _LIST_ITEM = regex.compile(r"[ \t]*+(?:[-*•+–][ \t]|\(?\w{1,3}[.)][ \t]|>)")
 _ENUMERATOR = regex.compile(r"(?:\d{1,2}|[a-zA-Z]|[ivxIVX]{1,4})")
 _BRACKETS = regex.compile(r"[()\[\]{}]")
+_EMOTICON_LEFT = frozenset(":;=-o'^")
+#: a paragraph with more brackets than this, one every 8 characters or more
+#: densely, is code or data, not prose
+DENSE_BRACKETS = 100
 _PAIR = {")": "(", "]": "[", "}": "{"}
 _INTERVAL = regex.compile(r"[\s\d.,+−∞πa-zA-Z/-]*+")
 _REPEAT = regex.compile(
-    r"(?<![\p{L}\p{N}'’-])(?P<a>\p{L}++)(?P<sp>[ ]++)(?P<b>(?P=a))(?![\p{L}\p{N}'’-])",
+    r"(?<![\p{L}\p{N}'’-])(?P<a>\p{L}++)(?P<rest>(?:[ ]++(?P=a)(?![\p{L}\p{N}'’-]))++)",
     regex.IGNORECASE,
 )
-_SENTENCE_END = regex.compile(r"[.!?][\"”’)]?+[ ]++$")
 _TERMINAL = frozenset(".!?…:\"”’')]»*`|>")
 _DANGLING = frozenset(",;–—-")
 
@@ -100,13 +103,28 @@ class SentencesFixer(Fixer):
     def _lowercase_starts(self, doc: Document) -> Iterator[Flag]:
         text = doc.text
         found = []
+        lines: dict[int, bool] = {}  # line start -> may hold a lower-case start
+        ls = scanned = 0  # start of the current match's line; how far we looked for it
         for m in _LOWER_START.finditer(text):
             w = m.group("w")
-            pw = m.group("pw")
             if w in self._lowercase_words or not w[1:].islower() and len(w) > 1:
                 continue  # iPhone, eBay, x86
-            if _ENUMERATOR.fullmatch(pw):
+            if _ENUMERATOR.fullmatch(m.group("pw")):
                 continue  # "1. open the file. 2. save it" or "(a. the first)"
+            nl = text.rfind("\n", scanned, m.start())
+            if nl >= 0:
+                ls = nl + 1
+            scanned = m.start()
+            ok = lines.get(ls)
+            if ok is None:
+                # not in a list item, nor in a line written all in lower case
+                le = text.find("\n", ls)
+                le = len(text) if le < 0 else le
+                ok = lines[ls] = not _LIST_ITEM.match(text, ls) and bool(
+                    _UPPER.search(text, ls, le)
+                )
+            if not ok:
+                continue
             dot = m.start("sp") - 1
             if doc.overlaps_protected(dot, dot + 1) or doc.overlaps_protected(*m.span("w")):
                 continue
@@ -116,18 +134,7 @@ class SentencesFixer(Fixer):
         # text that never capitalises its sentences is written that way
         if len(found) >= 3 and sum(1 for _ in _UPPER_START.finditer(text)) < len(found):
             return
-        lines: dict[int, bool] = {}  # line start -> may hold a lower-case start
         for m in found:
-            ls = text.rfind("\n", 0, m.start()) + 1
-            ok = lines.get(ls)
-            if ok is None:
-                le = text.find("\n", ls)
-                le = len(text) if le < 0 else le
-                ok = lines[ls] = not _LIST_ITEM.match(text, ls) and bool(
-                    _UPPER.search(text, ls, le)
-                )
-            if not ok:
-                continue
             end = m.end("w2") if m.group("w2") else m.end("w")
             yield self._flag(LOWERCASE, m.start("pw"), end)
 
@@ -140,15 +147,15 @@ class SentencesFixer(Fixer):
             words = m.group("f").split(" ")
             if words[0] in self._interjections:
                 continue
+            if names is None:
+                names = {n.group() for n in _MID_NAME.finditer(text)}
+            if not any(w in names for w in words):
+                continue  # a one-word sentence of prose ("Silence."), not a stranded name
             dot1 = m.end("pw")
             if doc.overlaps_protected(dot1, dot1 + 1) or doc.overlaps_protected(
                 m.end() - 1, m.end()
             ):
                 continue
-            if names is None:
-                names = {n.group() for n in _MID_NAME.finditer(text)}
-            if not any(w in names for w in words):
-                continue  # a one-word sentence of prose ("Silence."), not a stranded name
             yield self._flag(FRAGMENT, m.start("pw"), m.end())
 
     # --- brackets ------------------------------------------------------------
@@ -156,7 +163,11 @@ class SentencesFixer(Fixer):
     def _brackets(self, doc: Document) -> Iterator[Flag]:
         text = doc.text
         protected = doc.protected
+        count = text.count
         for s, e in text_units(doc):
+            n = sum(count(c, s, e) for c in "()[]{}")
+            if n == 0 or (n > DENSE_BRACKETS and n * 8 > e - s):
+                continue  # no brackets, or so many that this is code or data, not prose
             stack: list[int] = []
             bad: list[int] = []
             for m in _BRACKETS.finditer(text, s, e):
@@ -164,7 +175,7 @@ class SentencesFixer(Fixer):
                 ch = text[i]
                 if protected and doc.overlaps_protected(i, i + 1):
                     continue
-                if _emoticon(text, i, s):
+                if (i > s and text[i - 1] in _EMOTICON_LEFT or ch == "(") and _emoticon(text, i, s):
                     continue
                 if ch in "([{":
                     stack.append(i)
@@ -198,7 +209,11 @@ class SentencesFixer(Fixer):
     def _repeats(self, doc: Document) -> Iterator[Edit | Flag]:
         text = doc.text
         for m in _REPEAT.finditer(text):
-            a, b = m.group("a"), m.group("b")
+            a, rest = m.group("a"), m.group("rest")
+            repeats = rest.split()
+            b = repeats[0]
+            if any(r != b for r in repeats):
+                continue
             low = b.lower()
             if a != b:
                 # "The the" at a sentence start; "Walla Walla", "A a" are left alone
@@ -231,7 +246,7 @@ class SentencesFixer(Fixer):
         if not line or line[-1] in _TERMINAL or not (line[-1].isalnum() or line[-1] in _DANGLING):
             return
         stripped = line.lstrip()
-        if _LIST_ITEM.match(stripped) or stripped.startswith(("#", "|")):
+        if _LIST_ITEM.match(stripped) or stripped.startswith(("#", "|", "—", "~")):
             return
         if stripped.startswith(self._credits):
             return
@@ -271,10 +286,15 @@ def _interval(text: str, a: int, b: int) -> bool:
 
 
 def _sentence_start(text: str, i: int) -> bool:
-    ls = text.rfind("\n", 0, i) + 1
-    if not text[ls:i].strip():
+    """Does a sentence start at ``i`` (after a line break or a sentence's end)?"""
+    j = i
+    while j > 0 and text[j - 1] in " \t":
+        j -= 1
+    if j == 0 or text[j - 1] == "\n":
         return True
-    return _SENTENCE_END.search(text, max(ls, i - 4), i) is not None
+    if text[j - 1] in '"”’)' and j > 1:
+        j -= 1
+    return j < i and text[j - 1] in ".!?"
 
 
 def build(options: Options) -> SentencesFixer:

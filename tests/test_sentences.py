@@ -1,0 +1,369 @@
+"""The sentences fixer: flags on broken sentences, and the one repair it makes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import textfix
+from textfix.fixers import sentences
+from textfix.model import Document, Edit, apply_edits
+from textfix.options import Options
+
+SEED = (Path(__file__).parent.parent / "seeds" / "000_2f1ded03767b9897.txt").read_text(
+    encoding="utf-8"
+)
+
+
+def flagged(text: str, rule: str) -> list[str]:
+    """The text each flag of ``rule`` covers."""
+    result = textfix.clean(text, select=[rule])
+    return [text[f.start : f.end] for f in result.flags if f.rule == rule]
+
+
+# --- the seed ------------------------------------------------------------------
+
+
+def test_seed_flags_cover_the_broken_sentences() -> None:
+    result = textfix.clean(SEED)
+    spans = [SEED[f.start : f.end] for f in result.flags if f.rule.startswith("sentences/")]
+    for damaged in ("Putin. interview", "stalling. have helped", "president. Trump."):
+        assert any(damaged in s for s in spans), (damaged, spans)
+    # tight: no flag runs past a sentence or two words beyond the damage
+    assert all(len(s) <= len("criticized Vladimir Putin. interview with") for s in spans)
+
+
+def test_seed_raises_exactly_three_sentence_flags() -> None:
+    result = textfix.clean(SEED, select=["sentences"])
+    assert sorted(f.rule for f in result.flags) == [
+        "sentences/fragment",
+        "sentences/lowercase-start",
+        "sentences/lowercase-start",
+    ]
+    assert result.edits == []
+
+
+# --- lower-case starts ------------------------------------------------------------
+
+LOWER = "sentences/lowercase-start"
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        (
+            "Kim was criticized by Vladimir Putin. interview with the press.",
+            "Putin. interview with",
+        ),
+        ("It accuses Pyongyang of stalling. have helped North Korea.", "stalling. have helped"),
+        ("The leaders met in 2011. he later resigned.", "2011. he later"),
+        ('He called it "a disaster". and then he left.', 'disaster". and then'),
+        ("Talks ended. they", "ended. they"),
+    ],
+)
+def test_lowercase_start_is_flagged(text: str, span: str) -> None:
+    assert flagged(text, LOWER) == [span]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bring fruit, nuts, etc. and plenty of water.",
+        "It compares apples vs. oranges in detail.",
+        "The talks start at 9 a.m. and end at noon.",
+        "Use a tool, e.g. a hammer, for that.",
+        "He paused... then he went on.",
+        "He bought a phone. iPhone sales rose again.",
+        "She sold it on the site. eBay took a fee.",
+        "Open the file setup.py and edit it.",
+        "Visit www.example.com. our shop is open.",
+        "the whole message is in lower case. nobody minds.",
+        "- open the file. then save it\n- close the editor. then quit",
+        "1. open the file. then save it",
+        "Steps: 1. open the box 2. read the manual.",
+        "The U.S. team won the match.",
+        "Dr. Okafor gave the opening talk.",
+        "Read `x.y` and then `a.b` in the code.",
+    ],
+)
+def test_lowercase_start_counter_examples(text: str) -> None:
+    assert flagged(text, LOWER) == []
+
+
+def test_lowercase_everywhere_is_a_style_not_damage() -> None:
+    text = "i woke up. it was raining. we stayed in. nobody called. It was a Sunday."
+    assert flagged(text, LOWER) == []
+
+
+# --- fragments -----------------------------------------------------------------------
+
+FRAGMENT = "sentences/fragment"
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        (
+            "He met Donald Trump twice and two others with the Chinese president. Trump.",
+            "president. Trump.",
+        ),
+        (
+            "Kim met Xi Jinping in Beijing and spoke to reporters. Xi Jinping.",
+            "reporters. Xi Jinping.",
+        ),
+    ],
+)
+def test_fragment_is_flagged(text: str, span: str) -> None:
+    assert flagged(text, FRAGMENT) == [span]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Did you see Donald Trump on television? I asked him. Yes.",
+        "Anna spoke to Maria Lopez at noon. Thanks.",
+        "The delegation flew to the U.S. It landed at noon.",
+        "Winter Storm\n\nThe storm came in January.",
+        "Photograph: Niamh Brennan\n\nThe harbour at dusk.",
+        "Best regards,\nAnna Lindqvist",
+        "She waited by the door. Silence.",
+        "He met Mr. Smith. Later he met Maria Lopez.",
+        '"Are you Margaret?" he asked. "Margaret."',
+        "The firm is Acme Inc. Its staff met Acme Inc. and Acme Inc.",
+    ],
+)
+def test_fragment_counter_examples(text: str) -> None:
+    assert flagged(text, FRAGMENT) == []
+
+
+# --- brackets --------------------------------------------------------------------------
+
+BRACKETS = "sentences/unbalanced-brackets"
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("The council (which met on Monday voted to close it.", "(which"),
+        ("The council voted to close the road) on Monday.", "road)"),
+        ("The figures [see table 2 are provisional.", "[see"),
+        ("He left (angry] and slammed the door.", "(angry]"),
+    ],
+)
+def test_unbalanced_bracket_is_flagged(text: str, span: str) -> None:
+    spans = flagged(text, BRACKETS)
+    assert spans and all(span in s or s in span for s in spans), spans
+    assert any(span == s for s in spans) or len(spans) == 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The council (which met on Monday) voted to close the road.",
+        "Choose one: a) tea, b) coffee or c) water.",
+        "1) Open the box.\n2) Read the manual.",
+        "That was fun :) and we will do it again :-) soon ;)",
+        "The value lies in [0, 1) for every input, and in (0, 1] for the other.",
+        "See section 2(b) of the act and [1] for the source.",
+        "Read [the guide](https://example.org/guide) first.",
+        "The page https://en.wikipedia.org/wiki/Python_(programming_language) explains it.",
+        "A note (written over\ntwo short lines) stays fine.",
+        "Run `f(x` in the shell; it fails.",
+        "¯\\_(ツ)_/¯ is a shrug.",
+    ],
+)
+def test_bracket_counter_examples(text: str) -> None:
+    assert flagged(text, BRACKETS) == []
+
+
+# --- repeated words ---------------------------------------------------------------------
+
+REPEATED = "sentences/repeated-word"
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("He walked to the the station.", "He walked to the station."),
+        ("The the council met.", "The council met."),
+        ("It is one of of the best.", "It is one of the best."),
+        ("He wanted to to leave.", "He wanted to leave."),
+        ("She ate a a pear.", "She ate a pear."),
+        ("Salt and and pepper.", "Salt and pepper."),
+        ("to the the the station", "to the station"),
+    ],
+)
+def test_certain_repeats_are_removed(before: str, after: str) -> None:
+    result = textfix.clean(before, select=[REPEATED])
+    assert result.text == after
+    assert [e.rules for e in result.edits] == [(REPEATED,)]
+    assert textfix.clean(after, select=[REPEATED]).edits == []
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("The problem is is that nobody came.", "is is"),
+        ("What it depends on on Monday is the weather.", "on on"),
+        ("They they went home.", "They they"),
+    ],
+)
+def test_doubtful_repeats_are_flagged(text: str, span: str | None) -> None:
+    result = textfix.clean(text, select=[REPEATED])
+    assert result.text == text
+    spans = [text[f.start : f.end] for f in result.flags]
+    assert spans == ([span] if span else [])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The department had had a provisional amount set aside.",
+        "I can confirm that that amount covers travel.",
+        "She waved bye bye to the children.",
+        "The town of Walla Walla lies in Washington.",
+        "He took vitamin A a day before the race.",
+        "It was very very cold.",
+        "He knocked: knock knock.",
+        "Use `the the` in the test.",
+        "the\nthe first line",
+    ],
+)
+def test_repeat_counter_examples(text: str) -> None:
+    result = textfix.clean(text, select=[REPEATED])
+    assert result.text == text and result.flags == []
+
+
+# --- truncated end -----------------------------------------------------------------------
+
+TRUNCATED = "sentences/truncated-end"
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("The summit ended. Both leaders promised to meet again before the end of", "end of"),
+        ("The summit ended on Friday. Both leaders left for home, and\n", "home, and"),
+        (
+            "Both leaders promised to meet again and to publish a joint statement on the talks",
+            "the talks",
+        ),
+    ],
+)
+def test_truncated_end_is_flagged(text: str, span: str) -> None:
+    assert flagged(text, TRUNCATED) == [span]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The summit ended. Both leaders promised to meet again.",
+        "The summit ended.\n\nBest regards,\nAnna",
+        "The summit ended.\n\nPhotograph: Niamh Brennan",
+        "The summit ended.\n\nReporting by Jane Doe and John Roe in London, Paris and Berlin",
+        "The summit ended.\n\n- milk\n- eggs and flour and a little butter and some salt too",
+        "Read the docs at https://example.org/docs",
+        "The summit ended.\n\n— A. N. Other",
+        "## Further reading",
+        "The summit ended. Both leaders promised to meet again (in June)",
+        'He said: "We will meet again."',
+    ],
+)
+def test_truncated_end_counter_examples(text: str) -> None:
+    assert flagged(text, TRUNCATED) == []
+
+
+# --- the pack and the fixer ----------------------------------------------------------------
+
+
+def test_only_repeated_word_is_safe_and_edits() -> None:
+    rules = {r.id: r for r in textfix.rules() if r.family == "sentences"}
+    assert set(rules) == {LOWER, FRAGMENT, BRACKETS, REPEATED, TRUNCATED}
+    assert [i for i, r in rules.items() if r.safety == "safe"] == [REPEATED]
+
+
+@st.composite
+def prose(draw: st.DrawFn) -> str:
+    words = st.sampled_from(
+        [
+            "the",
+            "The",
+            "a",
+            "of",
+            "to",
+            "is",
+            "had",
+            "Trump",
+            "Putin",
+            "met",
+            "etc.",
+            "U.S.",
+            "(see",
+            "it)",
+            ":)",
+            "1)",
+            "...",
+            "iPhone",
+            "and",
+            "Yes.",
+        ]
+    )
+    out = []
+    for _ in range(draw(st.integers(1, 30))):
+        out.append(draw(words))
+        out.append(draw(st.sampled_from([" ", " ", " ", ". ", "\n", ", "])))
+    return "".join(out)
+
+
+@given(prose())
+@settings(max_examples=300, deadline=None)
+def test_sentences_fixer_is_idempotent_and_only_removes_repeats(text: str) -> None:
+    result = textfix.clean(text, select=["sentences"], unsafe_fixes=True)
+    assert apply_edits(text, result.edits) == result.text
+    assert all(e.rules == (REPEATED,) and e.replacement == "" for e in result.edits)
+    again = textfix.clean(result.text, select=["sentences"], unsafe_fixes=True)
+    assert again.text == result.text and again.edits == []
+    for f in result.flags:
+        assert 0 <= f.start < f.end <= len(text)
+
+
+# --- pathological input (speed is measured in bench/, not asserted) -------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "." * 1_000_000,
+        '"' * 1_000_000,
+        "word\n" * 100_000,
+        "Word. " * 150_000,
+        "a. B. " * 150_000,
+        "the " * 250_000,
+        "(" * 500_000 + ")" * 500_000,
+        "x" * 1_000_000,
+        "Trump. " * 100_000 + "He met Donald Trump.",
+    ],
+    ids=["dots", "quotes", "lines", "words", "alternating", "the", "nested", "long-word", "names"],
+)
+def test_pathological_input_finishes(text: str) -> None:
+    fixer = sentences.build(Options())
+    items = list(fixer.run(Document(text)))
+    assert all(0 <= i.start <= i.end <= len(text) for i in items)
+    if set(text) <= {".", '"', "x"}:
+        assert items == []
+
+
+def test_one_word_lines_are_not_fragments_or_truncations() -> None:
+    text = "word\n" * 1000
+    assert textfix.clean(text, select=["sentences"]).flags == []
+
+
+def test_fixer_yields_edits_only_for_repeats() -> None:
+    fixer = sentences.build(Options())
+    items = list(fixer.run(Document(SEED.replace("the nuclear issue", "the the nuclear issue"))))
+    edits = [i for i in items if isinstance(i, Edit)]
+    assert len(edits) == SEED.count("the nuclear issue") == 3
+    assert {e.rule for e in edits} == {REPEATED}
