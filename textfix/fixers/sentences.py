@@ -16,6 +16,7 @@ replies; list numbering, smileys and half-open intervals; ``had had`` and
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import regex
@@ -35,17 +36,21 @@ REPEATED = "sentences/repeated-word"
 TRUNCATED = "sentences/truncated-end"
 
 _WORD = r"[\p{L}\p{N}'’-]"
-#: a word, a full stop, spaces and a word starting in lower case (plus the next word)
+# The patterns start with the full stop, a literal the regex engine finds fast;
+# the word before it is read afterwards with _WORD_BEFORE.
+#: a full stop, spaces and a word starting in lower case (plus the next word)
 _LOWER_START = regex.compile(
-    r"(?<![\p{L}\p{N}.'’-])(?P<pw>[\p{L}\p{N}'’-]++)[)\]\"”’]?+\.(?P<sp>[ ]++)"
-    r"(?P<w>\p{Ll}[\p{L}\p{N}'’-]*+)(?:[ ](?P<w2>" + _WORD + r"++))?"
+    r"\.(?P<sp>[ ]++)(?P<w>\p{Ll}[\p{L}\p{N}'’-]*+)(?:[ ](?P<w2>" + _WORD + r"++))?"
 )
 #: any sentence start after a full stop (to tell stylistic lower case from damage)
-_UPPER_START = regex.compile(r"(?<=[\p{L}\p{N}][)\]\"”’]?)\.[ ]++\p{Lu}")
-#: a word, a full stop, then one or two capitalised words and a full stop
+_UPPER_START = regex.compile(r"\.(?<=[\p{L}\p{N}][)\]\"”’]?\.)[ ]++\p{Lu}")
+#: a full stop, then one or two capitalised words and a full stop
 _FRAGMENT = regex.compile(
-    r"(?<![\p{L}\p{N}.'’-])(?P<pw>[\p{L}\p{N}'’-]++)\.[ ]++"
-    r"(?P<f>\p{Lu}[\p{Ll}'’-]*+(?:[ ]\p{Lu}[\p{Ll}'’-]*+)?+)\.(?=\s|$)"
+    r"\.[ ]++(?P<f>\p{Lu}[\p{Ll}'’-]*+(?:[ ]\p{Lu}[\p{Ll}'’-]*+)?+)\.(?=\s|$)"
+)
+#: the word that ends right before a full stop, with a closing quote or bracket
+_WORD_BEFORE = regex.compile(
+    r"(?<![\p{L}\p{N}.'’-])(?P<w>[\p{L}\p{N}'’-]++)(?P<close>[)\]\"”’]?+)\Z"
 )
 #: capitalised words inside a sentence: names, as the document itself uses them
 _UPPER = regex.compile(r"\p{Lu}")
@@ -59,10 +64,10 @@ _EMOTICON_LEFT = frozenset(":;=-o'^")
 DENSE_BRACKETS = 100
 _PAIR = {")": "(", "]": "[", "}": "{"}
 _INTERVAL = regex.compile(r"[\s\d.,+−∞πa-zA-Z/-]*+")
-_REPEAT = regex.compile(
-    r"(?<![\p{L}\p{N}'’-])(?P<a>\p{L}++)(?P<rest>(?:[ ]++(?P=a)(?![\p{L}\p{N}'’-]))++)",
-    regex.IGNORECASE,
-)
+# The standard library's engine scans for this backreference pattern several
+# times faster than ``regex``; the word edges it cannot express are checked after.
+_REPEAT = re.compile(r"\b(?P<a>\w++)(?P<rest>(?: ++(?P=a)\b)++)", re.IGNORECASE)
+_WORD_EDGE = frozenset("'’-")
 _TERMINAL = frozenset(".!?…:\"”’')]»*`|>")
 _DANGLING = frozenset(",;–—-")
 
@@ -109,7 +114,10 @@ class SentencesFixer(Fixer):
             w = m.group("w")
             if w in self._lowercase_words or not w[1:].islower() and len(w) > 1:
                 continue  # iPhone, eBay, x86
-            if _ENUMERATOR.fullmatch(m.group("pw")):
+            pw = _word_before(text, m.start(), closers=True)
+            if pw is None:
+                continue  # an ellipsis, a number, punctuation
+            if _ENUMERATOR.fullmatch(text, *pw):
                 continue  # "1. open the file. 2. save it" or "(a. the first)"
             nl = text.rfind("\n", scanned, m.start())
             if nl >= 0:
@@ -128,15 +136,15 @@ class SentencesFixer(Fixer):
             dot = m.start("sp") - 1
             if doc.overlaps_protected(dot, dot + 1) or doc.overlaps_protected(*m.span("w")):
                 continue
-            found.append(m)
+            found.append((pw[0], m))
         if not found:
             return
         # text that never capitalises its sentences is written that way
         if len(found) >= 3 and sum(1 for _ in _UPPER_START.finditer(text)) < len(found):
             return
-        for m in found:
+        for start, m in found:
             end = m.end("w2") if m.group("w2") else m.end("w")
-            yield self._flag(LOWERCASE, m.start("pw"), end)
+            yield self._flag(LOWERCASE, start, end)
 
     # --- fragments ---------------------------------------------------------
 
@@ -151,12 +159,15 @@ class SentencesFixer(Fixer):
                 names = {n.group() for n in _MID_NAME.finditer(text)}
             if not any(w in names for w in words):
                 continue  # a one-word sentence of prose ("Silence."), not a stranded name
-            dot1 = m.end("pw")
+            dot1 = m.start()
+            pw = _word_before(text, dot1, closers=False)
+            if pw is None:
+                continue
             if doc.overlaps_protected(dot1, dot1 + 1) or doc.overlaps_protected(
                 m.end() - 1, m.end()
             ):
                 continue
-            yield self._flag(FRAGMENT, m.start("pw"), m.end())
+            yield self._flag(FRAGMENT, pw[0], m.end())
 
     # --- brackets ------------------------------------------------------------
 
@@ -208,8 +219,15 @@ class SentencesFixer(Fixer):
 
     def _repeats(self, doc: Document) -> Iterator[Edit | Flag]:
         text = doc.text
+        n = len(text)
         for m in _REPEAT.finditer(text):
+            if m.start() > 0 and text[m.start() - 1] in _WORD_EDGE:
+                continue
+            if m.end() < n and text[m.end()] in _WORD_EDGE:
+                continue
             a, rest = m.group("a"), m.group("rest")
+            if not a.isalpha():
+                continue  # numbers ("10 10") and identifiers
             repeats = rest.split()
             b = repeats[0]
             if any(r != b for r in repeats):
@@ -258,6 +276,14 @@ class SentencesFixer(Fixer):
         last = text.rfind(" ", s, e)
         start = text.rfind(" ", s, last) + 1 if last > s else s
         yield self._flag(TRUNCATED, start, e)
+
+
+def _word_before(text: str, dot: int, *, closers: bool) -> tuple[int, int] | None:
+    """The span of the word that ends at the full stop at ``dot``, if one does."""
+    m = _WORD_BEFORE.search(text, max(0, dot - 64), dot)
+    if m is None or (m.group("close") and not closers):
+        return None
+    return m.span("w")
 
 
 def _emoticon(text: str, i: int, limit: int) -> bool:
