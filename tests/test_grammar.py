@@ -357,7 +357,7 @@ def test_no_server_and_no_installation_is_an_error(monkeypatch, tmp_path):
 
 def test_local_installation_is_used_and_nothing_is_downloaded(monkeypatch, tmp_path):
     ltp = pytest.importorskip("language_tool_python")
-    for version in ("6.4", "6.10"):
+    for version in ("6.4", "6.10", "7.0-custom"):  # the last: a name the client rejects
         (tmp_path / f"LanguageTool-{version}").mkdir()
         (tmp_path / f"LanguageTool-{version}" / "languagetool-server.jar").write_bytes(b"")
     monkeypatch.setenv("LTP_PATH", str(tmp_path))
@@ -373,6 +373,28 @@ def test_local_installation_is_used_and_nothing_is_downloaded(monkeypatch, tmp_p
     with pytest.raises(GrammarError, match="java"):
         Pipeline([fixer]).clean("She go home.")
     assert downloads == []
+
+
+def test_a_local_server_that_does_not_start_is_tried_on_three_ports():
+    from language_tool_python.exceptions import ServerError
+
+    class Client:
+        _available_ports = [9001, 9002, 9003, 9004]
+        _port = 9000
+        tried: list[int] = []
+        terminated = 0
+
+        def _start_local_server(self):
+            self.tried.append(self._port)
+            raise ServerError("did not become ready")
+
+        def _terminate_server(self):
+            self.terminated += 1
+
+    client = Client()
+    with pytest.raises(ServerError):
+        grammar._start_on_few_ports(client)
+    assert client.tried == [9000, 9004, 9003] and client.terminated == 3
 
 
 def test_missing_extra_says_how_to_install(monkeypatch):

@@ -299,6 +299,9 @@ def _ltp_path() -> Path:
     return Path(os.environ.get("LTP_PATH") or Path.home() / ".cache" / "language_tool_python")
 
 
+_VERSION = re.compile(r"\d+\.\d+|\d{8}")
+
+
 def local_installation() -> tuple[Path, str] | None:
     """The newest LanguageTool that language-tool-python would find in ``LTP_PATH``.
 
@@ -309,14 +312,35 @@ def local_installation() -> tuple[Path, str] | None:
         return None
     found = []
     for d in root.glob("LanguageTool-*"):
+        version = d.name.split("-", 1)[1]
+        if not _VERSION.fullmatch(version):
+            continue  # a name language-tool-python would not accept
         if (d / "languagetool-server.jar").is_file() or (d / "languagetool.jar").is_file():
-            version = d.name.split("-", 1)[1]
-            key = tuple(int(p) for p in version.split(".") if p.isdigit())
+            key = tuple(int(p) for p in version.split("."))
             found.append((key, version, d))
     if not found:
         return None
     _, version, d = max(found)
     return d, version
+
+
+def _start_on_few_ports(client: Any) -> None:
+    """Start language-tool-python's local server, giving up after three ports.
+
+    The client's own loop tries every port up to 8999 whenever the server
+    fails to come up in time, starting a new Java process each time.
+    """
+    from language_tool_python.exceptions import ServerError
+
+    for attempt in range(3):
+        try:
+            client._start_local_server()
+            return
+        except ServerError:
+            client._terminate_server()
+            if attempt == 2 or not client._available_ports:
+                raise
+            client._port = client._available_ports.pop()
 
 
 class GrammarFixer(Fixer):
@@ -378,10 +402,13 @@ class GrammarFixer(Fixer):
                 if time.monotonic() - when < RETRY_AFTER:
                     raise err
             ltp = _import_client()
-            # a subclass, so that finding the server's languages has our timeout
-            # instead of the client's five minutes
             client_cls = type(
-                "_TextfixLanguageTool", (ltp.LanguageTool,), {"_TIMEOUT": self.timeout}
+                "_TextfixLanguageTool",
+                (ltp.LanguageTool,),
+                # finding the server's languages gets our timeout instead of
+                # the client's five minutes, and a local server that does not
+                # start is tried on three ports, not on every port up to 8999
+                {"_TIMEOUT": self.timeout, "_start_server_on_free_port": _start_on_few_ports},
             )
             try:
                 if self.url is not None:
