@@ -265,3 +265,32 @@ def test_build_reads_options() -> None:
     fixer = lexicon.build(Options(source_lang="de", lexicon_unknown=True))
     assert isinstance(fixer, LexiconFixer)
     assert fixer.source_lang == "de" and fixer.unknown is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x" * 100_000,
+        "." * 100_000,
+        "\n".join(["word"] * 20_000),
+        "(" * 5_000 + "gleisbed" + ")" * 5_000,
+    ],
+    ids=["one-long-word", "dots", "one-word-lines", "nested-brackets"],
+)
+def test_pathological_inputs_finish(text: str) -> None:
+    items = run(text, lexicon_unknown=True)
+    assert all(isinstance(i, Flag) for i in items)
+    assert len(items) <= 1
+
+
+def test_a_document_of_distinct_non_words_is_bounded() -> None:
+    # many distinct unknown words: only the first few hundred get the typo search,
+    # the rest are still looked up (and reported as unknown when asked)
+    import itertools
+
+    letters = "bcdfghjklmnpqrstvwxz"
+    junk = ["".join(p) for p in itertools.islice(itertools.product(letters, repeat=6), 3000)]
+    text = " ".join(f"qz{w}" for w in junk)
+    found = run(text, lexicon_unknown=True)
+    assert len(found) == len(junk)
+    assert {f.rule for f in found} == {"lexicon/unknown"}

@@ -76,6 +76,12 @@ TYPO_MARGIN = 1.0
 #: the document's own vocabulary: words it uses this often are never flagged
 DOC_VOCABULARY = 3
 MIN_LETTERS = 4
+#: longer "words" are data (base64, a run of CJK text), not words
+MAX_LETTERS = 32
+#: per document, distinct unknown words given the full (typo) analysis: a base
+#: number plus one per this many characters; the rest get dictionary lookups only
+THOROUGH_BASE = 200
+THOROUGH_PER_CHARS = 500
 #: source-language words this common mark a quoted foreign phrase around a word
 FUNCTION_WORD = 4.0
 
@@ -399,16 +405,22 @@ def _judged(langs: tuple[str, ...]) -> dict[str, Verdict | None]:
     return cache
 
 
-def judge(key: str, langs: tuple[str, ...]) -> Verdict | None:
-    """What a lower-case word is, from the lexicons alone (None: English enough)."""
+def judge(key: str, langs: tuple[str, ...], thorough: bool = True) -> Verdict | None:
+    """What a lower-case word is, from the lexicons alone (None: English enough).
+
+    ``thorough=False`` skips the typo and compound searches (and is not cached):
+    the fixer's guard against documents full of distinct non-words.
+    """
     cache = _judged(langs)
     if key in cache:
         return cache[key]
+    if not thorough:
+        return _judge(key, langs, thorough=False)
     v = cache[key] = _judge(key, langs)
     return v
 
 
-def _judge(key: str, langs: tuple[str, ...]) -> Verdict | None:
+def _judge(key: str, langs: tuple[str, ...], thorough: bool = True) -> Verdict | None:
     en_z = _english_zipf(key)
     if en_z >= EN_KNOWN:
         return None
@@ -417,6 +429,8 @@ def _judge(key: str, langs: tuple[str, ...]) -> Verdict | None:
         return Verdict("untranslated", lang, z)
     if en_z > 0.0 or not key.isalpha():
         return None  # a rare English word, or a word with an apostrophe
+    if not thorough:
+        return Verdict("unknown")
     distance, cands = typo_candidates(key)
     if distance == 1 and cands and _dominant(cands):
         return Verdict("typo", zipf=cands[0][0], other=cands[0][1], distance=1)
@@ -528,6 +542,7 @@ class _Candidate:
     surface: str
     key: str
     title: bool
+    verdict: Verdict | None
 
 
 class LexiconFixer(Fixer):
@@ -573,6 +588,7 @@ class LexiconFixer(Fixer):
         # common lower-case English words go in one C-level set difference
         common = LEXICONS.common
         judged = _judged(langs)
+        misses, budget = 0, THOROUGH_BASE + len(text) // THOROUGH_PER_CHARS
         for chunk in self._chunks(text) - common:
             if chunk.isalpha():
                 words: Iterable[str] = (chunk,)
@@ -582,7 +598,7 @@ class LexiconFixer(Fixer):
                     continue
                 words = (bare,) if bare.isalpha() else findall(chunk)
             for w in words:
-                if w in seen or len(w) < MIN_LETTERS:
+                if w in seen or not MIN_LETTERS <= len(w) <= MAX_LETTERS:
                     continue
                 seen.add(w)
                 k = w.lower() if w.isascii() else _key(w)
@@ -597,15 +613,19 @@ class LexiconFixer(Fixer):
                     if w in seen or en.get(k, 0.0) >= EN_KNOWN or k in wordlist:
                         continue
                     seen.add(w)
-                v = judged[k] if k in judged else judge(k, langs)
+                if k in judged:
+                    v = judged[k]
+                else:
+                    misses += 1
+                    v = judge(k, langs, misses <= budget)
                 if w.islower():
                     if v is not None and (v.kind != "unknown" or unknown):
-                        cands.append(_Candidate(w, k, False))
+                        cands.append(_Candidate(w, k, False, v))
                 elif w.istitle() and not w.isupper():
                     if (v is not None and v.kind != "unknown") or (
                         "de" in langs and german_noun(k) >= GERMAN_NOUN
                     ):
-                        cands.append(_Candidate(w, k, True))
+                        cands.append(_Candidate(w, k, True, v))
         if not cands:
             return
         found = sorted(self._report(doc.text, cands, langs), key=lambda x: (x.start, x.rule))
@@ -651,7 +671,7 @@ class LexiconFixer(Fixer):
                     continue
                 if c.title and named:
                     continue
-                verdict = judge(key, langs)
+                verdict = c.verdict
                 if verdict is None:
                     continue
                 if verdict.lang and _foreign_phrase(text, start, end, verdict.lang):
