@@ -115,6 +115,19 @@ def test_message_names_the_source_idiom() -> None:
     assert edit.message.startswith("false friend of French 'éventuel'")
 
 
+def test_edit_is_trimmed_but_message_quotes_the_whole_hit() -> None:
+    (edit,) = run("Can you explain me the problem?").edits
+    assert (edit.original, edit.replacement) == ("me", "to me")
+    assert edit.message.endswith("'explain me' → 'explain to me'")
+
+
+def test_protected_spans_are_left_alone() -> None:
+    text = "Type `it depends of` in the box, then see https://example.com/since-5-years now."
+    assert _items(fixer(), text), "the fixer itself sees the calque inside the code span"
+    result = textfix.clean(text, select=["calques"], unsafe_fixes=True)
+    assert result.text == text and not result.flags
+
+
 def test_capitalised_hit_gets_capitalised_replacement() -> None:
     assert run("On the long term, prices fall.").text == "In the long term, prices fall."
     assert run("Sensible data leaked.").text == "Sensitive data leaked."
@@ -259,6 +272,18 @@ def test_user_pack_through_clean(tmp_path: Path) -> None:
     pack = write(tmp_path, "mine.toml", USER_PACK)
     result = textfix.clean("Open to the large public.", rule_packs=[pack], select=["calques"])
     assert result.text == "Open to the general public."
+
+
+def test_user_rule_without_replacement_only_flags(tmp_path: Path) -> None:
+    body = USER_PACK.replace("replacement = 'the general public'\n", "", 1).replace(
+        'after = "Open to the general public."', 'flag = "the large public"'
+    )
+    pack = write(tmp_path, "flags.toml", body)
+    result = run("Open to the large public.", rule_packs=[pack], unsafe_fixes=True)
+    assert not result.edits
+    (flag,) = result.flags
+    assert (flag.rule, flag.suggestion) == ("calques/fr/grand-public", None)
+    assert result.original[flag.start : flag.end] == "the large public"
 
 
 def test_packs_for_other_fixers_are_ignored(tmp_path: Path) -> None:

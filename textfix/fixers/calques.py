@@ -27,9 +27,10 @@ TOML pack per source language in ``textfix/rules/calques/`` (``fr-en.toml``,
     ``name`` looked up in it (``became`` → ``got``), keeping its capital
 
 The replacement is expanded with ``match.expand`` (``\\g<name>``); a
-capitalised hit gets a capitalised replacement, and the edit is trimmed to
-the words that change, so the report reads ``'in neutrality' → 'at a
-standstill'``. A rule without a replacement only raises a flag.
+capitalised hit gets a capitalised replacement. The edit is trimmed to the
+words that change (``pulse by`` → ``standoff with``) while the message quotes
+the whole hit: ``'in his pulse by' → 'in his standoff with'``. A rule without
+a replacement only raises a flag.
 
 Confidence: each rule's ``confidence`` is for text of unknown origin. With
 ``Options.source_lang`` the rules whose ``source`` names that language gain
@@ -435,10 +436,11 @@ class CalquesFixer(Fixer):
             before, after = m.group(), self._replacement(cr, m)
             if before == after:
                 continue
+            # the edit covers only the words that change; the message quotes the whole hit
+            message = cr.describe(before.strip(), after.strip())
             head, tail = _trim(before, after)
-            ts, te = s + head, e - tail
-            before, after = before[head : len(before) - tail], after[head : len(after) - tail]
-            yield Edit(ts, te, after, cr.id, cr.describe(before, after), conf)
+            replacement = after[head : len(after) - tail]
+            yield Edit(s + head, e - tail, replacement, cr.id, message, conf)
 
 
 def _trim(before: str, after: str) -> tuple[int, int]:
