@@ -87,6 +87,9 @@ def test_lowercase_start_is_flagged(text: str, span: str) -> None:
         "The U.S. team won the match.",
         "Dr. Okafor gave the opening talk.",
         "Read `x.y` and then `a.b` in the code.",
+        "The board is 5 in. wide and 3 ft. long.",
+        "See Smith, op. cit. for the figures.",
+        "He admired the painter. van Gogh died young.",
     ],
 )
 def test_lowercase_start_counter_examples(text: str) -> None:
@@ -227,6 +230,8 @@ def test_doubtful_repeats_are_flagged(text: str, span: str | None) -> None:
         "The town of Walla Walla lies in Washington.",
         "He took vitamin A a day before the race.",
         "It was very very cold.",
+        "She ordered mahi mahi twice.",
+        "We counted 10 10 times.",
         "He knocked: knock knock.",
         "Use `the the` in the test.",
         "the\nthe first line",

@@ -56,10 +56,13 @@ UNBALANCED = "quotes/unbalanced"
 #: runs of double quote marks and guillemets (the only triggers)
 _MARK_CHARS = '"“”„«»'
 _MARKS = regex.compile(r"[\"“”„«»]++")
-_LEFT_OPEN = frozenset("([{<—–-/")
-_RIGHT_CLOSE = frozenset(".,;:!?)]}>…—–-/")
+# what may stand before an opening quote and after a closing one (besides white
+# space): brackets, dashes, slashes, Markdown emphasis, and ``=``/``:`` before a
+# value (``class="note"``, ``{"key":"value"}``)
+_LEFT_OPEN = frozenset("([{<—–-/*_~=:")
+_RIGHT_CLOSE = frozenset(".,;:!?)]}>…—–-/*_~")
 #: feet and inches: 5'10"
-_FEET_INCHES = regex.compile(r"\d['’]\d{1,2}\"")
+_FEET_INCHES = regex.compile(r"\d['’]\d{1,2}[\"”]")
 _CLOSER_FOR = {'"': '"', "“": "”", "„": "“", "«": "»", "»": "«"}
 #: a paragraph with more quote marks than this, one every 8 characters or more
 #: densely, is data (CSV, JSON, a list of strings), not prose
@@ -207,6 +210,8 @@ class QuotesFixer(Fixer):
             role = ctx if ctx in ("O", "C") else ("O" if ch == "«" else "C")
             return _Mark(i, ch, "g", role)
         glyph_role = "C" if ch == "”" else "O"
+        if ch == "”" and p.isdigit() and ctx in ("C", "G"):
+            return _Mark(i, ch, "d", "P")  # a typographic inch mark: 12” pizza
         if german and ch == "“":
             return _Mark(i, ch, "d", ctx if ctx in ("O", "C") else "C")
         if ctx in ("O", "C") and ctx != glyph_role and ch != "„":
@@ -270,21 +275,26 @@ class QuotesFixer(Fixer):
         repairs: list[Edit | Flag] = []
         fixes: list[_Mark] = []
         open_: dict[str, _Mark | None] = {"d": None, "g": None}
-        last_double = max((k for k, m in enumerate(marks) if m.family == "d"), default=-1)
+        # double quote marks after each mark, to settle whether a height (5'10")
+        # inside a quotation also closes it: it does when an even number follow
+        after = [0] * len(marks)
+        seen = 0
+        for k in range(len(marks) - 1, -1, -1):
+            after[k] = seen
+            seen += marks[k].family == "d"
         for k, m in enumerate(marks):
             cur = open_[m.family]
             role = m.role
             if role == "P":
-                # an inch mark, unless it is the only way to close an open quotation
-                if cur is None or (k != last_double and _feet_inches(text, m.pos, s)):
-                    continue
+                if cur is None or (after[k] % 2 and _feet_inches(text, m.pos, s)):
+                    continue  # an inch mark
                 role = "C"
             if role in ("G", "S"):
                 if role == "G" and m.fix is None:
                     if cur is not None:
                         if text[m.pos + 1].isalnum():
                             m.fix = self._insert(m.pos + 1, GLUED)
-                    elif text[m.pos - 1].isalnum() or text[m.pos - 1] in ".,;:!?":
+                    elif text[m.pos - 1].isalnum() or text[m.pos - 1] in ".;!?":
                         m.fix = self._insert(m.pos, GLUED)
                     if m.fix is not None:
                         m.fix_rule = GLUED

@@ -27,7 +27,15 @@ from textfix.options import Options
 from textfix.packs import PackRule, builtin_pack
 
 PACK = "sentences.toml"
-LIST_KEYS = ("lowercase_words", "interjections", "fix", "allow", "credits")
+LIST_KEYS = (
+    "lowercase_words",
+    "abbreviations",
+    "units",
+    "interjections",
+    "fix",
+    "allow",
+    "credits",
+)
 
 LOWERCASE = "sentences/lowercase-start"
 FRAGMENT = "sentences/fragment"
@@ -82,6 +90,8 @@ class SentencesFixer(Fixer):
         self.rules = tuple(r.rule for r in rules)
         data = {k: [w for r in rules for w in r.data.get(k, ())] for k in LIST_KEYS}
         self._lowercase_words = frozenset(data["lowercase_words"])
+        self._abbreviations = frozenset(w.lower() for w in data["abbreviations"])
+        self._units = frozenset(w.lower() for w in data["units"])
         self._interjections = frozenset(data["interjections"])
         self._fix = frozenset(w.lower() for w in data["fix"])
         self._allow = frozenset(w.lower() for w in data["allow"])
@@ -119,6 +129,11 @@ class SentencesFixer(Fixer):
                 continue  # an ellipsis, a number, punctuation
             if _ENUMERATOR.fullmatch(text, *pw):
                 continue  # "1. open the file. 2. save it" or "(a. the first)"
+            before = text[pw[0] : pw[1]].lower()
+            if before in self._abbreviations:
+                continue  # "op. cit.", "ibid."
+            if before in self._units and _after_number(text, pw[0]):
+                continue  # "5 in. wide"
             nl = text.rfind("\n", scanned, m.start())
             if nl >= 0:
                 ls = nl + 1
@@ -140,7 +155,7 @@ class SentencesFixer(Fixer):
         if not found:
             return
         # text that never capitalises its sentences is written that way
-        if len(found) >= 3 and sum(1 for _ in _UPPER_START.finditer(text)) < len(found):
+        if len(found) >= 2 and sum(1 for _ in _UPPER_START.finditer(text)) < len(found):
             return
         for start, m in found:
             end = m.end("w2") if m.group("w2") else m.end("w")
@@ -284,6 +299,14 @@ def _word_before(text: str, dot: int, *, closers: bool) -> tuple[int, int] | Non
     if m is None or (m.group("close") and not closers):
         return None
     return m.span("w")
+
+
+def _after_number(text: str, i: int) -> bool:
+    """Is the word at ``i`` preceded by a number (``5 in.``, ``12 oz.``)?"""
+    j = i
+    while j > 0 and text[j - 1] == " ":
+        j -= 1
+    return j < i and j > 0 and text[j - 1].isdigit()
 
 
 def _emoticon(text: str, i: int, limit: int) -> bool:
