@@ -1,0 +1,582 @@
+"""Scraper and auto-blog leftovers: shortcodes, share lines, stray HTML tags.
+
+Auto-blogs copy articles with the debris of their source around them:
+WordPress shortcodes (``[ad_1]``), a ``Source link`` anchor at the end, feed
+footers ("The post … appeared first on …"), share and follow buttons,
+"Read more" links, cookie banners, and HTML tags that survived the conversion
+to plain text. The patterns live in ``textfix/rules/artifacts.toml`` (users add
+their own packs); this module only decides *where* a match may be removed and
+what happens to the line around it:
+
+- a ``line`` rule matches a whole line, which goes with its line break;
+- an ``end`` rule does the same, but only for lines that nothing but blank
+  lines and other removable lines follow (``Source link``);
+- an ``inline`` rule removes its match anywhere, and the whole line when
+  nothing else is left on it. A match glued between two words leaves a space
+  (or a line break after a sentence's end, for ``<br>`` and ``</p>``).
+
+Removing lines never leaves the document starting with a blank line and never
+creates a run of blank lines longer than one the text already had, so the
+result is a fixed point. Prose is never touched: line rules are anchored to
+whole lines, so "read more about it in our report" inside a sentence and a
+``Source: Reuters`` credit line stay, and inline rules know only real
+shortcode and HTML tag names, so ``[1]``, ``a < b`` and ``<anna@example.com>``
+stay too.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import regex
+
+from textfix.model import Document, Edit, Fixer, Flag
+from textfix.options import Options
+from textfix.packs import (
+    PATTERN_TIMEOUT,
+    Pack,
+    RulePackError,
+    _line_of,
+    builtin_pack,
+    finditer,
+    read_pack,
+)
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+FAMILY = "artifacts"
+EXTRA_KEYS = ("scope", "triggers", "glue", "skip_in_markup", "tags")
+SCOPES = ("line", "end", "inline")
+GLUES = ("none", "space", "break")
+
+# How a document that is markup as a whole begins: a declaration, a doctype, a
+# comment or a document element; any other tag is checked against the rules
+# (see ArtifactsFixer._is_markup).
+_MARKUP_DECL = regex.compile(r"\s*+(?:<\?xml|<!(?i:doctype)|<!--|<(?i:html|svg|rss|feed|math)\b)")
+_FIRST_TAG = regex.compile(r"\s*+(?=<[A-Za-z])")
+# characters after which a removed line-breaking tag becomes a line break
+_SENTENCE_END = frozenset('.!?…:;"”’»)')
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """A pack rule with what the fixer needs to run it."""
+
+    id: str
+    scope: str
+    #: the pattern as it is run (anchored to whole lines for line and end rules)
+    pattern: regex.Pattern[str]
+    #: the pattern as the pack wrote it
+    raw: regex.Pattern[str]
+    message: str
+    confidence: float
+    triggers: tuple[str, ...]
+    glue: str
+    skip_in_markup: bool
+    #: built-in rules run without the match timeout user patterns get (it
+    #: doubles the cost of a match)
+    trusted: bool = False
+    #: names the pattern's ``tag`` group must have (empty: any match counts)
+    tags: frozenset[str] = frozenset()
+    #: prefixes it may have instead (``ad_`` from ``"ad_*"``)
+    tag_prefixes: tuple[str, ...] = ()
+
+    @property
+    def timeout(self) -> float | None:
+        return None if self.trusted else PATTERN_TIMEOUT
+
+    def accepts(self, m: regex.Match[str]) -> bool:
+        if not (self.tags or self.tag_prefixes):
+            return True
+        name = m.group("tag")
+        key = name if len(name) == 1 else name.lower()
+        return key in self.tags or key.startswith(self.tag_prefixes)
+
+    def triggered(self, lower: str) -> bool:
+        return not self.triggers or any(t in lower for t in self.triggers)
+
+
+def _anchored(pattern: regex.Pattern[str]) -> regex.Pattern[str]:
+    """The whole-line form of a line rule's pattern."""
+    return regex.compile(
+        r"^[ \t]*+(?:" + pattern.pattern + r")[ \t]*+\r?$",
+        (pattern.flags & ~regex.VERSION0) | regex.MULTILINE | regex.VERSION0,
+    )
+
+
+def _validate(pack: Pack, source: str, disabled: set[str], trusted: bool) -> list[_Rule]:
+    out: list[_Rule] = []
+    for index, pr in enumerate(pack.rules):
+
+        def fail(message: str, key: str, _i: int = index) -> RulePackError:
+            return RulePackError(pack.path, message, _line_of(source, _i, key), key)
+
+        data: Mapping[str, Any] = pr.data
+        scope = data.get("scope", "line")
+        if scope not in SCOPES:
+            raise fail(f"scope is one of {', '.join(SCOPES)}", "scope")
+        triggers = data.get("triggers", [])
+        if not isinstance(triggers, list) or not all(isinstance(t, str) and t for t in triggers):
+            raise fail("triggers must be a list of non-empty strings", "triggers")
+        glue = data.get("glue", "none")
+        if glue not in GLUES:
+            raise fail(f"glue is one of {', '.join(GLUES)}", "glue")
+        if "glue" in data and scope != "inline":
+            raise fail("glue applies to inline rules only", "glue")
+        skip = data.get("skip_in_markup", False)
+        if not isinstance(skip, bool):
+            raise fail("skip_in_markup is true or false", "skip_in_markup")
+        tags = data.get("tags", [])
+        if not isinstance(tags, list) or not all(
+            isinstance(x, str) and x.rstrip("*") and "*" not in x[:-1] for x in tags
+        ):
+            raise fail("tags must be a list of non-empty strings", "tags")
+        assert pr.pattern is not None  # parse_pack requires a pattern
+        if tags and (scope != "inline" or "tag" not in pr.pattern.groupindex):
+            raise fail("tags needs an inline rule whose pattern has a group named 'tag'", "tags")
+        if pr.replacement:
+            raise fail("artifacts rules remove what they match: no replacement", "replacement")
+        if pr.pattern.search("", timeout=PATTERN_TIMEOUT) is not None:
+            raise fail("pattern matches the empty string", "pattern")
+        if pr.id in disabled:
+            continue
+        pattern = _anchored(pr.pattern) if scope in ("line", "end") else pr.pattern
+        out.append(
+            _Rule(
+                id=pr.id,
+                scope=scope,
+                pattern=pattern,
+                raw=pr.pattern,
+                message=pr.message,
+                confidence=pr.rule.confidence,
+                triggers=tuple(t.lower() for t in triggers),
+                glue=glue,
+                skip_in_markup=skip,
+                tags=frozenset(x if len(x) == 1 else x.lower() for x in tags if x[-1] != "*"),
+                tag_prefixes=tuple(x[:-1].lower() for x in tags if x[-1] == "*"),
+                trusted=trusted,
+            )
+        )
+    return out
+
+
+def _load_user_pack(path: str) -> tuple[Pack, str] | None:
+    """The pack at ``path`` when its ``[pack]`` table says ``fixer = "artifacts"``."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            source = fh.read()
+    except OSError as exc:
+        raise RulePackError(path, f"cannot read rule pack: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise RulePackError(path, "rule pack is not UTF-8") from None
+    try:
+        meta = tomllib.loads(source).get("pack", {})
+    except tomllib.TOMLDecodeError as exc:
+        raise RulePackError(path, f"not valid TOML: {exc}") from None
+    if not isinstance(meta, dict) or meta.get("fixer") != FAMILY:
+        return None
+    pack = read_pack(path, extra_keys=EXTRA_KEYS, id_prefix=FAMILY + "/")
+    return pack, source
+
+
+def _disabled(pack: Pack, source: str, known: set[str]) -> set[str]:
+    raw = pack.meta.get("disable", [])
+    line = next(
+        (n for n, ln in enumerate(source.splitlines(), 1) if ln.strip().startswith("disable")), None
+    )
+    if not isinstance(raw, list) or not all(isinstance(r, str) for r in raw):
+        raise RulePackError(pack.path, "disable must be a list of rule ids", line, "disable")
+    for rid in raw:
+        if rid not in known:
+            raise RulePackError(pack.path, f"cannot disable unknown rule {rid!r}", line, "disable")
+    return set(raw)
+
+
+class ArtifactsFixer(Fixer):
+    """Removes the leftovers of scraping and auto-blogging described by rule packs."""
+
+    name = FAMILY
+
+    def __init__(self, packs: Sequence[tuple[Pack, str]]) -> None:
+        known: set[str] = set()
+        disabled: set[str] = set()
+        for pack, source in packs:
+            disabled |= _disabled(pack, source, known | {r.id for r in pack.rules})
+            known |= {r.id for r in pack.rules}
+        rules: list[_Rule] = []
+        documented = []
+        seen: set[str] = set()
+        for k, (pack, source) in enumerate(packs):
+            for pr in pack.rules:
+                if pr.id in seen:
+                    raise RulePackError(pack.path, f"rule {pr.id} is already defined", None, "id")
+                seen.add(pr.id)
+            rules += _validate(pack, source, disabled, trusted=k == 0)
+            documented += [pr.rule for pr in pack.rules if pr.id not in disabled]
+        self.rules = tuple(documented)
+        self._rules = tuple(rules)
+        self._by_id = {r.id: r for r in rules}
+        self._line_rules = tuple(r for r in rules if r.scope == "line")
+        self._end_rules = tuple(r for r in rules if r.scope == "end")
+        self._inline_rules = tuple(r for r in rules if r.scope == "inline")
+
+    # --- finding --------------------------------------------------------------
+
+    def _is_markup(self, text: str) -> bool:
+        """True for an HTML or XML document, whose tags are its structure, not debris.
+
+        It ends with ``>`` and starts with a declaration, a doctype, a comment,
+        a document element, or a tag none of the HTML rules knows (an XML
+        vocabulary). Plain text wrapped in ``<p>…</p>`` is not markup.
+        """
+        if not text.rstrip().endswith(">"):
+            return False
+        if _MARKUP_DECL.match(text):
+            return True
+        m = _FIRST_TAG.match(text)
+        if m is None:
+            return False
+        pos = m.end()
+        return not any(
+            r.pattern.match(text, pos, timeout=r.timeout)
+            for r in self._inline_rules
+            if r.skip_in_markup
+        )
+
+    def _active(self, rules: Sequence[_Rule], lower: str, markup: bool) -> list[_Rule]:
+        return [r for r in rules if not (markup and r.skip_in_markup) and r.triggered(lower)]
+
+    def _inline_matches(self, rules: list[_Rule], text: str) -> Iterator[tuple[int, int, _Rule]]:
+        # one pass per distinct pattern: each starts with a literal ("[", "<")
+        # that the regex engine skips to, which an alternation would lose.
+        # Rules that share a pattern (HTML tags, told apart by their names)
+        # share the pass.
+        groups: dict[tuple[str, int], list[_Rule]] = {}
+        for rule in rules:
+            groups.setdefault((rule.pattern.pattern, rule.pattern.flags), []).append(rule)
+        for group in groups.values():
+            for m in _finditer(group[0], text):
+                s, e = m.span()
+                if e > s:
+                    for rule in group:
+                        if rule.accepts(m):
+                            yield s, e, rule
+                            break
+
+    def _line_matches(
+        self, rules: list[_Rule], text: str, lower: str
+    ) -> Iterator[tuple[int, int, _Rule]]:
+        """``(line start, line end, rule)`` for each line a line rule matches whole.
+
+        Only lines holding one of a rule's triggers are tried, each with the
+        pattern bounded to the line: an unbounded search from every line start
+        can rescan the rest of the text (the regex module looks ahead for
+        literals across line ends), which is quadratic on many short lines.
+        """
+        n = len(text)
+        if len(lower) != n:  # lower() changed the length (rare letters): ASCII only
+            lower = text.translate(_ASCII_LOWER)
+        candidates: dict[int, tuple[int, set[_Rule]]] = {}
+        untriggered = [r for r in rules if not r.triggers]
+        by_trigger: dict[str, list[_Rule]] = {}
+        for rule in rules:
+            for trig in rule.triggers:
+                by_trigger.setdefault(trig, []).append(rule)
+        find, rfind = lower.find, text.rfind
+        for trig, trig_rules in by_trigger.items():
+            pos = find(trig)
+            while pos >= 0:
+                ls = rfind("\n", 0, pos) + 1
+                le = text.find("\n", pos)
+                if le < 0:
+                    le = n
+                entry = candidates.get(ls)
+                if entry is None:
+                    candidates[ls] = (le, set(trig_rules))
+                else:
+                    entry[1].update(trig_rules)
+                pos = find(trig, le + 1) if le < n else -1
+        order = {r: k for k, r in enumerate(rules)}
+        for ls, (le, cand) in candidates.items():
+            for rule in sorted(cand, key=order.__getitem__):
+                if rule.pattern.match(text, ls, le, timeout=rule.timeout):
+                    yield ls, le, rule
+                    break
+        for rule in untriggered:
+            for m in _finditer(rule, text):
+                ls = rfind("\n", 0, m.start()) + 1
+                yield ls, _line_end(text, ls), rule
+
+    def run(self, doc: Document) -> Iterator[Edit | Flag]:
+        text = doc.text
+        if not text:
+            return
+        lower = text.lower()
+        markup = self._is_markup(text)
+        inline_rules = self._active(self._inline_rules, lower, markup)
+        line_rules = self._active(self._line_rules, lower, markup)
+        end_rules = self._active(self._end_rules, lower, markup)
+        if not (inline_rules or line_rules or end_rules):
+            return
+
+        # whole lines to remove: line start -> (line end, rule of its first artifact)
+        removable: dict[int, tuple[int, _Rule]] = {}
+        inline: list[tuple[int, int, _Rule]] = []
+        if line_rules:
+            for ls, le, rule in self._line_matches(line_rules, text, lower):
+                if ls not in removable and not doc.is_protected(ls, le):
+                    removable[ls] = (le, rule)
+        if inline_rules:
+            found = sorted(self._inline_matches(inline_rules, text), key=lambda t: (t[0], -t[1]))
+            pos = 0
+            for s, e, rule in found:
+                if s >= pos and not doc.is_protected(s, e):
+                    inline.append((s, e, rule))
+                    pos = e
+        if end_rules:
+            self._trailing(text, end_rules, removable, inline)
+        if not removable and not inline:
+            return
+
+        # inline artifacts: whole lines of them join the removable lines
+        partial: list[list[tuple[int, int, _Rule]]] = []
+        for ls, le, line_runs in _runs_by_line(text, _runs(text, inline)):
+            if ls in removable:
+                continue
+            if _only_artifacts(text, ls, le, line_runs):
+                removable[ls] = (le, line_runs[0][0][2])
+            else:
+                partial += line_runs
+
+        yield from self._remove_lines(text, removable, doc)
+        for run in partial:
+            yield from self._remove_run(text, run)
+
+    def _trailing(
+        self,
+        text: str,
+        end_rules: list[_Rule],
+        removable: dict[int, tuple[int, _Rule]],
+        inline: list[tuple[int, int, _Rule]],
+    ) -> None:
+        """Mark ``end`` lines that only blank or removable lines follow."""
+        inline_lines = {
+            ls
+            for ls, le, line_runs in _runs_by_line(text, _runs(text, inline))
+            if _only_artifacts(text, ls, le, line_runs)
+        }
+        le = len(text)
+        while True:
+            ls = text.rfind("\n", 0, le) + 1
+            if text[ls:le].strip() and ls not in removable and ls not in inline_lines:
+                for rule in end_rules:
+                    if rule.pattern.match(text, ls, le, timeout=rule.timeout):
+                        removable[ls] = (le, rule)
+                        break
+                else:
+                    return
+            if ls == 0:
+                return
+            le = ls - 1
+
+    # --- removing ---------------------------------------------------------------
+
+    def _remove_lines(
+        self, text: str, removable: dict[int, tuple[int, _Rule]], doc: Document
+    ) -> Iterator[Edit]:
+        """Delete the removable lines, group by group, keeping the blank-line structure."""
+        starts = sorted(removable)
+        n = len(text)
+        i = 0
+        while i < len(starts):
+            # a group: removable lines separated only by blank lines
+            group = [starts[i]]
+            i += 1
+            while i < len(starts):
+                prev_end = removable[group[-1]][0]
+                if text[prev_end : starts[i]].strip():
+                    break
+                group.append(starts[i])
+                i += 1
+            first, last = group[0], group[-1]
+            last_end = removable[last][0]
+            # blank lines before the group and after it
+            a = _blank_back(text, first)
+            b = _blank_forward(text, last_end)
+            has_prev = a > 0
+            has_next = b < n
+            # segments: run0, L1, run1, ..., Lk, runk (lines include their newline)
+            lines = [(ls, min(removable[ls][0] + 1, n)) for ls in group]
+            runs = [(a, lines[0][0])]
+            runs += [(lines[j][1], lines[j + 1][0]) for j in range(len(lines) - 1)]
+            runs.append((lines[-1][1], b))
+            keep: int | None = None
+            if has_prev and has_next:
+                keep = max(range(len(runs)), key=lambda j: (runs[j][1] - runs[j][0], -j))
+            pieces: list[tuple[int, int]] = []
+            for j, (ls, lend) in enumerate(lines):
+                s, e = ls, lend
+                # a run before the kept one goes with the line after it,
+                # a run after it (or every run, when none is kept) with the line before it
+                if keep is None:
+                    if j == 0:
+                        s = runs[0][0]
+                    e = runs[j + 1][1]
+                else:
+                    if j < keep:
+                        s = runs[j][0]
+                    if j >= keep:
+                        e = runs[j + 1][1]
+                pieces.append((s, e))
+            if not has_next and has_prev and not text.endswith("\n", 0, b) and b == n:
+                # the document ends without a line break: so does the result
+                s0, e0 = pieces[0]
+                pieces[0] = (s0 - 1, e0)
+            if not has_prev and not has_next:
+                pieces[0] = (0, pieces[0][1])
+                pieces[-1] = (pieces[-1][0], n)
+            whole = (pieces[0][0], pieces[-1][1])
+            if doc.is_protected(*whole):
+                continue
+            split = any(doc.is_protected(s, e) for s, e in pieces)
+            if split:
+                pieces = [whole]
+            # one edit per run of lines removed by the same rule
+            rules = [removable[ls][1] for ls in group[: len(pieces)]]
+            k = 0
+            while k < len(pieces):
+                j = k
+                while (
+                    j + 1 < len(pieces)
+                    and rules[j + 1] is rules[k]
+                    and pieces[j + 1][0] == pieces[j][1]
+                ):
+                    j += 1
+                yield _edit(rules[k], pieces[k][0], pieces[j][1], "")
+                k = j + 1
+
+    def _remove_run(self, text: str, run: list[tuple[int, int, _Rule]]) -> Iterator[Edit]:
+        """Remove a run of inline artifacts that shares its line with other text."""
+        s, e = run[0][0], run[-1][1]
+        ls = text.rfind("\n", 0, s) + 1
+        le = _line_end(text, ls)
+        left_open = s == ls or text[s - 1] in " \t"
+        right_open = e == le or text[e] in " \t\r"
+        start, end, replacement = s, e, ""
+        if e == le or text[e:le].strip() == "":
+            # at the end of the line: take the spaces before it too
+            while start > ls and text[start - 1] in " \t":
+                start -= 1
+        elif left_open:
+            # at the start of a word (or of the line): take the spaces after it
+            while end < le and text[end] in " \t":
+                end += 1
+        elif not right_open:
+            # glued between two words: keep them apart
+            glue = max((r.glue for _, _, r in run), key=GLUES.index)
+            if glue == "space":
+                replacement = " "
+            elif glue == "break":
+                replacement = "\n" if text[s - 1] in _SENTENCE_END else " "
+        # one edit per artifact (so each names its rule); the pipeline merges them
+        for k, (ms, _, rule) in enumerate(run):
+            ps = start if k == 0 else ms
+            pe = end if k == len(run) - 1 else run[k + 1][0]
+            yield _edit(rule, ps, pe, replacement if k == len(run) - 1 else "")
+
+
+def _finditer(rule: _Rule, text: str) -> Iterator[regex.Match[str]]:
+    if rule.trusted:
+        return rule.pattern.finditer(text)
+    return finditer(rule.pattern, text)
+
+
+def _edit(rule: _Rule, start: int, end: int, replacement: str) -> Edit:
+    return Edit(start, end, replacement, rule.id, rule.message, rule.confidence)
+
+
+def _line_end(text: str, ls: int) -> int:
+    le = text.find("\n", ls)
+    return len(text) if le < 0 else le
+
+
+def _blank_back(text: str, ls: int) -> int:
+    """Start of the blank lines right before the line starting at ``ls``."""
+    a = ls
+    while a > 0:
+        prev = text.rfind("\n", 0, a - 1) + 1
+        if text[prev : a - 1].strip():
+            break
+        a = prev
+    return a
+
+
+def _blank_forward(text: str, le: int) -> int:
+    """Start of the first non-blank line after the line ending at ``le``."""
+    n = len(text)
+    b = le + 1 if le < n else n
+    while b < n:
+        end = _line_end(text, b)
+        if text[b:end].strip():
+            break
+        b = end + 1 if end < n else n
+    return min(b, n)
+
+
+def _runs(text: str, inline: list[tuple[int, int, _Rule]]) -> list[list[tuple[int, int, _Rule]]]:
+    """Group inline matches that only spaces or tabs separate."""
+    runs: list[list[tuple[int, int, _Rule]]] = []
+    for m in inline:
+        if runs and text[runs[-1][-1][1] : m[0]].strip(" \t") == "":
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    return runs
+
+
+def _only_artifacts(text: str, ls: int, le: int, runs: list[list[tuple[int, int, _Rule]]]) -> bool:
+    pos = ls
+    for run in runs:
+        for s, e, _ in run:
+            if text[pos:s].strip():
+                return False
+            pos = e
+    return not text[pos:le].strip()
+
+
+def _runs_by_line(
+    text: str, runs: list[list[tuple[int, int, _Rule]]]
+) -> Iterator[tuple[int, int, list[list[tuple[int, int, _Rule]]]]]:
+    """``(line start, line end, runs)`` for each line holding inline artifacts."""
+    k = 0
+    while k < len(runs):
+        ls = text.rfind("\n", 0, runs[k][0][0]) + 1
+        le = _line_end(text, ls)
+        j = k + 1
+        while j < len(runs) and runs[j][0][0] < le:
+            j += 1
+        yield ls, le, runs[k:j]
+        k = j
+
+
+def _builtin() -> tuple[Pack, str]:
+    from importlib import resources
+
+    source = (resources.files("textfix") / "rules" / "artifacts.toml").read_text("utf-8")
+    return builtin_pack("artifacts.toml", extra_keys=EXTRA_KEYS), source
+
+
+def build(options: Options) -> ArtifactsFixer:
+    packs = [_builtin()]
+    for path in options.rule_packs:
+        user = _load_user_pack(path)
+        if user is not None:
+            packs.append(user)
+    return ArtifactsFixer(packs)
