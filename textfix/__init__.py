@@ -8,6 +8,7 @@
 ['artifacts/wp-shortcode', 'spacing/glued-sentence', 'spacing/doubled-punctuation']
 """
 
+from textfix.fixers.grammar import GrammarError
 from textfix.model import Document, Edit, Example, Fixer, Flag, Result, Rule
 from textfix.options import Options
 from textfix.pipeline import Pipeline, build_pipeline, clean, default_fixers
@@ -17,6 +18,7 @@ __all__ = [
     "Edit",
     "Example",
     "Fixer",
+    "GrammarError",
     "Flag",
     "Options",
     "Pipeline",

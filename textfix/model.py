@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 Safety = Literal["safe", "unsafe"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Edit:
     """Replace ``text[start:end]`` with ``replacement``.
 
@@ -53,7 +53,7 @@ class Edit:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Flag:
     """Something a human should look at; textfix will not change it."""
 
@@ -118,11 +118,19 @@ class Document:
     fixer that needs neither pays nothing for them.
     """
 
-    __slots__ = ("text", "options", "__dict__")
+    __slots__ = ("text", "options", "changed", "__dict__")
 
-    def __init__(self, text: str, options: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        text: str,
+        options: dict[str, Any] | None = None,
+        changed: list[tuple[int, int]] | None = None,
+    ) -> None:
         self.text = text
         self.options: dict[str, Any] = options or {}
+        #: ``(start, end)`` in ``text`` of what earlier fixers wrote, sorted;
+        #: a fixer that judges context (grammar) can leave those places alone
+        self.changed: list[tuple[int, int]] = changed or []
 
     @cached_property
     def protected(self) -> list[Span]:

@@ -51,7 +51,9 @@ class _Change:
             end=self.end,
             replacement=self.replacement,
             rule=self.rules[0],
-            message="; ".join(dict.fromkeys(m for m in self.messages if m)),
+            message=self.messages[0]
+            if len(self.messages) == 1
+            else "; ".join(dict.fromkeys(m for m in self.messages if m)),
             confidence=self.confidence,
             original=original[self.start : self.end],
             rules=tuple(self.rules),
@@ -78,45 +80,62 @@ class _OffsetMap:
 
         ``text`` is the current text, i.e. the original with every change so
         far applied. Edits and earlier changes that overlap or touch are merged
-        into one change spanning both.
+        into one change spanning both. One linear merge of the two sorted lists.
         """
         old = self.changes
-        cur_starts = self._current_starts()
-        # (current start, current end, kind, index): kind 0 = old change, 1 = new edit
-        intervals: list[tuple[int, int, int, int]] = [
-            (cur_starts[i], cur_starts[i] + len(c.replacement), 0, i) for i, c in enumerate(old)
-        ]
-        intervals += [(e.start, e.end, 1, j) for j, e in enumerate(edits)]
-        intervals.sort()
+        if not old:
+            self.changes = [
+                _Change(e.start, e.end, e.replacement, [e.rule], [e.message], e.confidence)
+                for e in edits
+            ]
+            return
         merged: list[_Change] = []
-        delta = 0  # size change of the old changes before the current cluster
-        k = 0
-        n = len(intervals)
-        while k < n:
-            a, b, _, _ = intervals[k]
-            cluster = [intervals[k]]
-            k += 1
-            while k < n and intervals[k][0] <= b:
-                b = max(b, intervals[k][1])
-                cluster.append(intervals[k])
-                k += 1
-            old_ids = [i for _, _, kind, i in cluster if kind == 0]
-            olds = [old[i] for i in old_ids]
-            news = [edits[j] for _, _, kind, j in cluster if kind == 1]
-            old_delta = sum(len(c.replacement) - (c.end - c.start) for c in olds)
-            if not news:
-                merged.extend(olds)
-                delta += old_delta
-                continue
-            # map the cluster's ends back to the original
-            if old_ids and cur_starts[old_ids[0]] == a:
-                o_a = olds[0].start
+        n_old, n_new = len(old), len(edits)
+        i = j = 0
+        delta = 0  # size change of the old changes consumed so far
+        while i < n_old or j < n_new:
+            # the cluster starts with whichever interval starts first (old on ties)
+            old_first = j >= n_new or (i < n_old and old[i].start + delta <= edits[j].start)
+            if old_first:
+                c = old[i]
+                a = c.start + delta
+                if j >= n_new or edits[j].start > a + len(c.replacement):
+                    merged.append(c)  # untouched by this stage
+                    delta += len(c.replacement) - (c.end - c.start)
+                    i += 1
+                    continue
             else:
-                o_a = a - delta
-            if old_ids and cur_starts[old_ids[-1]] + len(olds[-1].replacement) == b:
-                o_b = olds[-1].end
-            else:
-                o_b = b - delta - old_delta
+                a = edits[j].start
+            # grow the cluster while the next interval overlaps or touches it
+            b = a
+            olds: list[_Change] = []
+            news: list[Edit] = []
+            cluster_delta = 0
+            o_a = -1
+            b_old_end: int | None = None  # original end when b is the end of an old change
+            while True:
+                if i < n_old and old[i].start + delta + cluster_delta <= b:
+                    c = old[i]
+                    ce = c.start + delta + cluster_delta + len(c.replacement)
+                    if not olds and not news:
+                        o_a = c.start
+                    if ce >= b:
+                        b, b_old_end = ce, c.end
+                    olds.append(c)
+                    cluster_delta += len(c.replacement) - (c.end - c.start)
+                    i += 1
+                elif j < n_new and (edits[j].start <= b or (not olds and not news)):
+                    e = edits[j]
+                    if not olds and not news:
+                        o_a = e.start - delta
+                        b = e.end
+                    elif e.end > b:
+                        b, b_old_end = e.end, None
+                    news.append(e)
+                    j += 1
+                else:
+                    break
+            o_b = b_old_end if b_old_end is not None else b - delta - cluster_delta
             pieces: list[str] = []
             pos = a
             for e in news:
@@ -125,7 +144,7 @@ class _OffsetMap:
                 pos = e.end
             pieces.append(text[pos:b])
             replacement = "".join(pieces)
-            delta += old_delta
+            delta += cluster_delta
             if replacement == self.original[o_a:o_b]:
                 continue  # the edits undid each other
             rules: list[str] = []
@@ -147,6 +166,12 @@ class _OffsetMap:
                 )
             )
         self.changes = merged
+
+    def current_spans(self) -> list[tuple[int, int]]:
+        """Where the changes sit in the current text."""
+        return [
+            (cs, cs + len(c.replacement)) for cs, c in zip(self._current_starts(), self.changes)
+        ]
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a span of the current text to the original.
@@ -289,7 +314,7 @@ class Pipeline:
         for _ in range(self.max_passes):
             changed = False
             flags = []
-            doc = Document(current, self.options)
+            doc = Document(current, self.options, offsets.current_spans())
             for fixer in self.fixers:
                 edits, stage_flags = self._run_fixer(fixer, doc)
                 for f in stage_flags:
@@ -298,7 +323,7 @@ class Pipeline:
                 if edits:
                     offsets.compose(current, edits)
                     current = apply_sorted(current, edits)
-                    doc = Document(current, self.options)
+                    doc = Document(current, self.options, offsets.current_spans())
                     changed = True
             if not changed:
                 break
