@@ -170,7 +170,8 @@ class _OffsetMap:
     def current_spans(self) -> list[tuple[int, int]]:
         """Where the changes sit in the current text."""
         return [
-            (cs, cs + len(c.replacement)) for cs, c in zip(self._current_starts(), self.changes)
+            (cs, cs + len(c.replacement))
+            for cs, c in zip(self._current_starts(), self.changes, strict=True)
         ]
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
