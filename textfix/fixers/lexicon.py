@@ -161,6 +161,10 @@ def _zipf(bucket: int) -> float:
     return _ZIPFS[bucket]
 
 
+#: how deep each source list is read (Zipf): German nouns are judged from 2.3;
+#: Russian, the biggest list, only from 3.3 (its Cyrillic forms are large strings)
+_FLOORS = {"de": GERMAN_NOUN, "ru": 3.3}
+
 _ZIPFS = [round(9 - i / 100, 2) for i in range(1001)]
 
 
@@ -204,7 +208,7 @@ class Lexicons:
 
     def _load_source(self, lang: str) -> dict[str, float]:
         en = self.en
-        floor = GERMAN_NOUN if lang == "de" else SOURCE_COMMON
+        floor = _FLOORS.get(lang, SOURCE_COMMON)
         last = int(round((9 - floor) * 100))
         prefix_last = int(round((9 - 2.5) * 100))
         top_last = int(round((9 - FUNCTION_WORD) * 100))
@@ -219,9 +223,9 @@ class Lexicons:
                     continue
                 if i <= top_last and z > en.get(w, 0.0) + 0.5:
                     top[w] = z
-                if i <= prefix_last and lang in COMPOUND_LANGS:
+                if i <= prefix_last and lang in COMPOUND_LANGS and len(w) >= 6:
                     prefixes.append(w)
-                if i <= last and en.get(w, 0.0) < EN_KNOWN:
+                if i <= last and len(w) >= MIN_LETTERS and en.get(w, 0.0) < EN_KNOWN:
                     out[w] = z
                     if lang == "ru" and not w.isascii():
                         latin = w.translate(_CYRILLIC)
