@@ -95,6 +95,36 @@ def text_units(doc: Document) -> list[tuple[int, int]]:
     return units
 
 
+#: a string literal's prefix in code: f"..." r"..." b"..."
+_STRING_PREFIX = regex.compile(r"(?<![\p{L}\p{N}_])(?i:[rfbu]|rb|br|fr|rf)\Z")
+#: characters that are rare in prose and common in code and markup
+_CODE_CHARS = "{}<>=\\|^[]"
+_CODE_START = regex.compile(r"[ \t]*+(?:>>>|\.\.\.|\$|%|#include|import|def|return)[ \t]")
+
+
+def code_like(doc: Document, s: int, e: int) -> bool:
+    """Does the paragraph ``[s, e)`` look like code or markup rather than prose?
+
+    Code that no fence or indentation marks (a doctest, a snippet in a
+    README) is full of quotes and brackets that follow other rules than
+    prose; both the quotes and the bracket checks leave it alone. Protected
+    spans (URLs, inline code) do not count.
+    """
+    text = doc.text
+    if _CODE_START.match(text, s):
+        return True
+    n = sum(text.count(c, s, e) for c in _CODE_CHARS)
+    if n <= 3:
+        return False
+    spans = doc.protected
+    i = bisect.bisect_left(spans, (s, -1))
+    while i < len(spans) and spans[i][0] < e:
+        ps, pe = spans[i]
+        n -= sum(text.count(c, max(ps, s), min(pe, e)) for c in _CODE_CHARS)
+        i += 1
+    return n > 3 and n * 64 > e - s
+
+
 def _alt(words: list[str]) -> str:
     return "|".join(regex.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
 
@@ -189,6 +219,8 @@ class QuotesFixer(Fixer):
             lo = p.isspace() or p in _LEFT_OPEN
             rc = n.isspace() or n in _RIGHT_CLOSE
             ctx = "S" if lo and rc else "O" if lo else "C" if rc else "G"
+            if p == "`" or n == "`":
+                continue  # a literal in reStructuredText or Markdown: ``"["``
             run = text[rs:re_]
             if len(run) == 1:
                 out.append(self._single(text, rs, run, ctx, p, german))
@@ -255,7 +287,7 @@ class QuotesFixer(Fixer):
             runs = [m.span() for m in _MARKS.finditer(text, s, e)]
             if protected:
                 runs = [r for r in runs if not _inside(protected, r)]
-            if runs:
+            if runs and not code_like(doc, s, e):
                 nxt = units[u + 1] if u + 1 < len(units) else None
                 yield from self._unit(doc, s, e, runs, nxt)
 
@@ -294,7 +326,9 @@ class QuotesFixer(Fixer):
                     if cur is not None:
                         if text[m.pos + 1].isalnum():
                             m.fix = self._insert(m.pos + 1, GLUED)
-                    elif text[m.pos - 1].isalnum() or text[m.pos - 1] in ".;!?":
+                    elif (
+                        text[m.pos - 1].isalnum() or text[m.pos - 1] in ".;!?"
+                    ) and not _STRING_PREFIX.search(text, max(s, m.pos - 3), m.pos):
                         m.fix = self._insert(m.pos, GLUED)
                     if m.fix is not None:
                         m.fix_rule = GLUED

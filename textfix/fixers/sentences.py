@@ -21,7 +21,7 @@ from collections.abc import Iterator
 
 import regex
 
-from textfix.fixers.quotes import text_units
+from textfix.fixers.quotes import code_like, text_units
 from textfix.model import Document, Edit, Fixer, Flag
 from textfix.options import Options
 from textfix.packs import PackRule, builtin_pack
@@ -192,8 +192,8 @@ class SentencesFixer(Fixer):
         count = text.count
         for s, e in text_units(doc):
             n = sum(count(c, s, e) for c in "()[]{}")
-            if n == 0 or (n > DENSE_BRACKETS and n * 8 > e - s):
-                continue  # no brackets, or so many that this is code or data, not prose
+            if n == 0 or (n > DENSE_BRACKETS and n * 8 > e - s) or code_like(doc, s, e):
+                continue  # no brackets, or code or data, not prose
             stack: list[int] = []
             bad: list[int] = []
             for m in _BRACKETS.finditer(text, s, e):
