@@ -315,3 +315,16 @@ def test_arbitrary_unicode_never_raises_and_replays(text):
     r = clean(text)
     assert apply_edits(text, r.edits) == r.text
     assert clean(r.text).text == r.text
+
+
+def test_entities_and_controls_on_a_mojibake_line_are_found_too():
+    text = "cafÃ© &amp; bar\x00 cafÃ©\nnext &amp; line"
+    r = clean(text)
+    assert r.text == "café & bar café\nnext & line"
+    assert [e.rule for e in r.edits] == [
+        "encoding/mojibake",
+        "encoding/html-entity",
+        "encoding/control-char",
+        "encoding/mojibake",
+        "encoding/html-entity",
+    ]

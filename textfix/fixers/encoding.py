@@ -209,6 +209,11 @@ _TRIGGER = re.compile(
     f"|(?P<ent>{_ENTITY})"
     f"|(?P<ctl>{_CONTROL}))"
 )
+# The same without mojibake, for the rest of a line that goes to ftfy anyway.
+_OTHER = re.compile(
+    "(?=[&\\x00-\\x08\\x0b\\x0e-\\x1f\\x7f\\u206a-\\u206f\\ufeff\\ufff9-\\ufffc\\ud800-\\udfff])"
+    f"(?:(?P<surr>{_SURROGATE})|(?P<ent>{_ENTITY})|(?P<ctl>{_CONTROL}))"
+)
 # Pure ASCII text can only hold entities and control characters.
 _ASCII_TRIGGER = re.compile(r"&[#A-Za-z]|[\x00-\x08\x0b\x0e-\x1f\x7f]")
 # A line that holds a tag is markup: its entities are meant.
@@ -412,39 +417,54 @@ class EncodingFixer(Fixer):
     # damage ------------------------------------------------------------------
 
     def _scan(self, text: str) -> Iterator[Edit]:
-        line_end = -1  # end of the last line handed to ftfy
+        n = len(text)
         surrogate_lines: set[int] = set()
         moji_lines: list[tuple[int, int]] = []
-        for m in _TRIGGER.finditer(text):
-            kind = m.lastgroup
+        pos = 0
+        while True:
+            m = _TRIGGER.search(text, pos)
+            if m is None:
+                break
+            if m.lastgroup != "moji":
+                yield from self._other(text, m, surrogate_lines)
+                pos = m.end()
+                continue
+            # the whole line goes to ftfy: find only the other kinds in the rest of it,
+            # so a line of a million mojibake pairs costs one match, not a million
             start = m.start()
-            if kind == "moji":
-                if start >= line_end:
-                    ls = text.rfind("\n", 0, start) + 1
-                    le = text.find("\n", start)
-                    line_end = len(text) if le < 0 else le
-                    moji_lines.append((ls, line_end))
-            elif kind == "ent":
-                yield from self._entity(text, m)
-            elif kind == "ctl":
-                yield from self._control(m)
-            else:
-                surrogate_lines.add(text.rfind("\n", 0, start) + 1)
-                fixed = fix_surrogates(m.group())
-                yield Edit(
-                    start,
-                    m.end(),
-                    fixed,
-                    SURROGATE.id,
-                    "surrogates: UTF-16 pair joined into one character"
-                    if "\ufffd" not in fixed
-                    else "surrogates: unpaired surrogate replaced by U+FFFD",
-                )
+            ls = text.rfind("\n", 0, start) + 1
+            le = text.find("\n", start)
+            le = n if le < 0 else le
+            moji_lines.append((ls, le))
+            for other in _OTHER.finditer(text, start, le):
+                yield from self._other(text, other, surrogate_lines)
+            pos = le
         for ls, le in moji_lines:
             if ls in surrogate_lines:
                 continue  # repaired on the next pass, once the surrogates are gone
             for seg in range(ls, le, _SEGMENT):
                 yield from self._mojibake(text, seg, min(le, seg + _SEGMENT))
+
+    def _other(self, text: str, m: re.Match[str], surrogate_lines: set[int]) -> Iterator[Edit]:
+        """An entity, a control character or a run of surrogates."""
+        kind = m.lastgroup
+        if kind == "ent":
+            yield from self._entity(text, m)
+        elif kind == "ctl":
+            yield from self._control(m)
+        else:
+            start = m.start()
+            surrogate_lines.add(text.rfind("\n", 0, start) + 1)
+            fixed = fix_surrogates(m.group())
+            yield Edit(
+                start,
+                m.end(),
+                fixed,
+                SURROGATE.id,
+                "surrogates: UTF-16 pair joined into one character"
+                if "\ufffd" not in fixed
+                else "surrogates: unpaired surrogate replaced by U+FFFD",
+            )
 
     def _mojibake(self, text: str, start: int, end: int) -> Iterator[Edit]:
         segment = text[start:end]
