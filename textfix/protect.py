@@ -46,8 +46,6 @@ _NAME_ENDINGS = frozenset((_TLDS + "|" + _EXTS).split("|"))
 
 _FLAGS = regex.VERBOSE | regex.MULTILINE
 _KINDS: tuple[tuple[str, str], ...] = (
-    # fenced code blocks (Markdown): ``` or ~~~ up to the matching fence
-    ("fence", r"^[ ]{0,3}(?P<f>`{3,}+|~{3,}+)[^\n]*+\n(?:.*?\n)??[ ]{0,3}(?P=f)[ \t]*$"),
     # indented code: a line that starts with a tab or four spaces
     ("indent", r"^(?:\t|[ ]{4})[^\n]*+"),
     # inline code
@@ -78,6 +76,30 @@ _KINDS: tuple[tuple[str, str], ...] = (
 # which has to try every branch at every position.
 _PATTERNS = tuple((kind, regex.compile(p, _FLAGS)) for kind, p in _KINDS)
 
+# Markdown fence lines (``` or ~~~, with an optional info string); paired in Python,
+# which stays linear where a regex scanning for the closing fence would not.
+_FENCE_LINE = regex.compile(r"^[ ]{0,3}(`{3,}+|~{3,}+)([^\n]*+)$", regex.MULTILINE)
+
+
+def _fences(text: str) -> list[tuple[int, int, str]]:
+    """Fenced code blocks: from an opening fence to the first closing fence like it."""
+    out = []
+    opening: regex.Match[str] | None = None
+    for m in _FENCE_LINE.finditer(text):
+        if opening is None:
+            opening = m
+        else:
+            mark, info = m.group(1), m.group(2)
+            if (
+                mark[0] == opening.group(1)[0]
+                and len(mark) >= len(opening.group(1))
+                and (not info.strip())
+            ):
+                out.append((opening.start(), m.end(), "fence"))
+                opening = None
+    return out
+
+
 # A cheap test: text with none of these characters can hold no protected span
 # but abbreviations, acronyms and initials, which all need a dot.
 _TRIGGERS = regex.compile(r"[.@/:#`~\t\\]|^[ ]{4}|\d,\d", regex.MULTILINE)
@@ -86,7 +108,7 @@ _TRIGGERS = regex.compile(r"[.@/:#`~\t\\]|^[ ]{4}|\d,\d", regex.MULTILINE)
 def _matches(text: str) -> list[tuple[int, int, str]]:
     if not _TRIGGERS.search(text):
         return []
-    found = []
+    found = _fences(text) if ("```" in text or "~~~" in text) else []
     for kind, pattern in _PATTERNS:
         for m in pattern.finditer(text):
             s, e = m.span()
