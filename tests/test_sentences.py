@@ -273,6 +273,8 @@ def test_truncated_end_is_flagged(text: str, span: str) -> None:
         "Read the docs at https://example.org/docs",
         "The summit ended.\n\n— A. N. Other",
         "## Further reading",
+        "Chapter 1. The Beginning",
+        "Were they right? Nobody knows",
         "The summit ended. Both leaders promised to meet again (in June)",
         'He said: "We will meet again."',
     ],

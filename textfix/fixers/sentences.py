@@ -76,6 +76,7 @@ _INTERVAL = regex.compile(r"[\s\d.,+−∞πa-zA-Z/-]*+")
 # times faster than ``regex``; the word edges it cannot express are checked after.
 _REPEAT = re.compile(r"\b(?P<a>\w++)(?P<rest>(?: ++(?P=a)\b)++)", re.IGNORECASE)
 _WORD_EDGE = frozenset("'’-")
+_SENTENCE_BREAK = regex.compile(r"[.!?][\"”’)]?+[ ]++")
 _TERMINAL = frozenset(".!?…:\"”’')]»*`|>")
 _DANGLING = frozenset(",;–—-")
 
@@ -283,9 +284,11 @@ class SentencesFixer(Fixer):
             return
         if stripped.startswith(self._credits):
             return
-        words = line.split()
-        if len(words) < 12 and not regex.search(r"[.!?][ ]", line):
-            return  # a heading, a caption or a sign-off
+        ends = [m.end() for m in _SENTENCE_BREAK.finditer(line)]
+        last = line[ends[-1] :] if ends else line
+        # a heading, a caption or a sign-off is short; so is "Chapter 1. The End"
+        if len(last.split()) < (5 if ends else 12):
+            return
         if doc.overlaps_protected(e - 1, e):
             return
         last = text.rfind(" ", s, e)
