@@ -1,0 +1,75 @@
+"""Protected spans: what no fixer may cut into."""
+
+from __future__ import annotations
+
+import pytest
+
+from textfix.model import Document
+from textfix.protect import find_protected, protected_kinds
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "span"),
+    [
+        ("Read https://example.com/a?b=1. Then go.", "url", "https://example.com/a?b=1"),
+        ("See www.example.org/path for more.", "url", "www.example.org/path"),
+        ("Write to press@example.org today.", "email", "press@example.org"),
+        ("Edit setup.py and README.md first.", "name", "setup.py"),
+        ("The site example.com is down.", "name", "example.com"),
+        ("It grew 3.5 percent.", "number", "3.5"),
+        ("Install v2.1.0 now.", "number", "v2.1.0"),
+        ("About 1,200,000 people.", "number", "1,200,000"),
+        ("Meet at 10:30 sharp.", "number", "10:30"),
+        ("The U.S. economy", "acronym", "U.S."),
+        ("fruit, e.g. apples", "acronym", "e.g."),
+        ("J.R.R. Tolkien", "acronym", "J.R.R."),
+        ("Dr. Watson", "abbr", "Dr."),
+        ("apples, pears, etc. and more", "abbr", "etc."),
+        ("said T. Eliot", "initial", "T."),
+        ("Run `a..b` here", "code", "`a..b`"),
+        ("Look in /usr/local/bin today", "path", "/usr/local/bin"),
+        ("Ask @textfix or #nlp", "handle", "@textfix"),
+    ],
+)
+def test_kinds(text, kind, span):
+    assert (kind, span) in protected_kinds(text)
+
+
+def test_fenced_code_block_of_many_lines_is_one_span():
+    text = "Intro.\n\n```python\nx  = 1..2\ny = 'a' ,b\n```\nAfter it.Then\n"
+    spans = find_protected(text)
+    start = text.index("```python")
+    end = text.index("```\nAfter") + 3
+    assert (start, end) in spans
+
+
+def test_unclosed_fence_protects_nothing_after_it():
+    assert find_protected("```\nsome text. More\n") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["United States.Putin told Kim", "the Cold War..", "It ended.Both left", "Mrs Smith"],
+)
+def test_sentence_damage_is_not_protected(text):
+    assert find_protected(text) == []
+
+
+def test_spans_are_sorted_and_disjoint():
+    text = "Mail a@b.com or see http://x.org/a.b.c and e.g. v1.2 at 10:30, i.e. now."
+    spans = find_protected(text)
+    assert spans == sorted(spans)
+    assert all(a[1] < b[0] for a, b in zip(spans, spans[1:], strict=False))
+
+
+def test_document_refuses_cuts_but_allows_whole_replacement():
+    doc = Document("see example.com now")
+    s = doc.text.index("example.com")
+    e = s + len("example.com")
+    assert doc.is_protected(s + 2, s + 3)
+    assert doc.is_protected(s + 3, s + 3)  # an insertion inside
+    assert not doc.is_protected(s, s)  # an insertion at its edge
+    assert not doc.is_protected(0, len(doc.text))  # the whole span goes
+    assert doc.overlaps_protected(s - 2, s + 1)
+    assert not doc.overlaps_protected(0, 3)
+    assert not doc.is_protected(e, e + 1)
