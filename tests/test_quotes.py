@@ -14,7 +14,6 @@ import textfix
 from textfix.fixers import quotes
 from textfix.model import Document, Edit, Flag, apply_edits
 from textfix.options import Options
-from textfix.pipeline import Pipeline
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -138,21 +137,40 @@ def test_word_lists_come_from_the_rule_pack() -> None:
     assert textfix.clean(text, select=["quotes"]).text == text
 
 
-def test_a_user_list_extends_the_attribution_verbs() -> None:
-    from textfix.packs import builtin_pack
-
-    pack = builtin_pack(quotes.PACK, extra_keys=quotes.LIST_KEYS, require_pattern=False)
-    first, *rest = pack.rules
-    extended = type(first)(
-        first.rule,
-        first.pattern,
-        first.replacement,
-        first.message,
-        {**first.data, "verbs": [*first.data["verbs"], "murmured"]},
+def test_a_user_pack_extends_the_attribution_verbs(tmp_path: Path) -> None:
+    pack = tmp_path / "verbs.toml"
+    pack.write_text(
+        '[pack]\nfixer = "quotes"\n\n[[rule]]\n'
+        'id = "quotes/unclosed-before-attribution"\nverbs = ["murmured"]\n',
+        encoding="utf-8",
     )
-    fixer = quotes.QuotesFixer((extended, *rest))
-    result = Pipeline([fixer]).clean('"We will win. Putin murmured to Kim.')
+    text = '"We will win. Putin murmured to Kim.'
+    assert textfix.clean(text, select=["quotes"]).text == text
+    result = textfix.clean(text, select=["quotes"], rule_packs=[str(pack)])
     assert result.text == '"We will win," Putin murmured to Kim.'
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('[[rule]]\nid = "quotes/nothing"\nverbs = ["x"]\n', "no rule"),
+        ('[[rule]]\nid = "quotes/doubled"\nverbs = ["x"]\n', "no word list"),
+        ('[[rule]]\nid = "quotes/unclosed-before-attribution"\nverbs = "x"\n', "list of strings"),
+    ],
+)
+def test_a_bad_user_pack_names_the_problem(tmp_path: Path, body: str, message: str) -> None:
+    from textfix.packs import RulePackError
+
+    pack = tmp_path / "bad.toml"
+    pack.write_text('[pack]\nfixer = "quotes"\n\n' + body, encoding="utf-8")
+    with pytest.raises(RulePackError, match=message):
+        quotes.build(Options(rule_packs=(str(pack),)))
+
+
+def test_packs_for_other_fixers_are_ignored(tmp_path: Path) -> None:
+    pack = tmp_path / "other.toml"
+    pack.write_text('[pack]\nfixer = "artifacts"\n\n[[rule]]\nid = "x"\n', encoding="utf-8")
+    assert quotes.build(Options(rule_packs=(str(pack),))).rules == quotes.build(Options()).rules
 
 
 def test_hard_wrapped_paragraph_is_one_unit() -> None:

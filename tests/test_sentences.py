@@ -286,6 +286,17 @@ def test_truncated_end_counter_examples(text: str) -> None:
 # --- the pack and the fixer ----------------------------------------------------------------
 
 
+def test_a_user_pack_extends_the_word_lists(tmp_path: Path) -> None:
+    pack = tmp_path / "words.toml"
+    pack.write_text(
+        '[pack]\nfixer = "sentences"\n\n[[rule]]\nid = "repeated-word"\nallow = ["is"]\n',
+        encoding="utf-8",
+    )
+    text = "What it is is a problem."
+    assert flagged(text, REPEATED) == ["is is"]
+    assert textfix.clean(text, select=[REPEATED], rule_packs=[str(pack)]).flags == []
+
+
 def test_only_repeated_word_is_safe_and_edits() -> None:
     rules = {r.id: r for r in textfix.rules() if r.family == "sentences"}
     assert set(rules) == {LOWER, FRAGMENT, BRACKETS, REPEATED, TRUNCATED}

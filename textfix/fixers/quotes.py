@@ -26,14 +26,21 @@ The reporting verbs and subject words that make an attribution live in
 from __future__ import annotations
 
 import bisect
+import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import regex
 
 from textfix.model import Document, Edit, Fixer, Flag
 from textfix.options import Options
-from textfix.packs import PackRule, builtin_pack
+from textfix.packs import PackRule, RulePackError, builtin_pack
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 PACK = "quotes.toml"
 LIST_KEYS = (
@@ -475,6 +482,73 @@ def _around(text: str, m: _Mark, s: int, e: int) -> tuple[int, int]:
     return a, b
 
 
-def build(options: Options) -> QuotesFixer:
+def with_user_lists(
+    rules: tuple[PackRule, ...], rule_packs: tuple[str, ...], family: str, keys: tuple[str, ...]
+) -> tuple[PackRule, ...]:
+    """``rules`` with their word lists extended by the user packs meant for ``family``.
+
+    A user pack whose ``[pack]`` table says ``fixer = "quotes"`` (or
+    ``"sentences"``) holds ``[[rule]]`` tables naming a built-in rule by id
+    and adding words to its lists::
+
+        [pack]
+        fixer = "quotes"
+
+        [[rule]]
+        id = "quotes/unclosed-before-attribution"
+        verbs = ["murmured", "quipped"]
+
+    The words are added to the built-in ones; other packs are ignored.
+    """
+    if not rule_packs:
+        return rules
+    by_id = {r.id: r for r in rules}
+    extra: dict[str, dict[str, list[str]]] = {}
+    for path in rule_packs:
+        try:
+            with open(path, encoding="utf-8") as fh:
+                data = tomllib.loads(fh.read())
+        except OSError as exc:
+            raise RulePackError(path, f"cannot read rule pack: {exc.strerror or exc}") from None
+        except UnicodeDecodeError:
+            raise RulePackError(path, "rule pack is not UTF-8") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise RulePackError(path, f"not valid TOML: {exc}") from None
+        meta = data.get("pack", {})
+        if not isinstance(meta, dict) or meta.get("fixer") != family:
+            continue
+        for raw in data.get("rule", []):
+            rid = raw.get("id") if isinstance(raw, dict) else None
+            if isinstance(rid, str) and "/" not in rid:
+                rid = f"{family}/{rid}"
+            if rid not in by_id:
+                raise RulePackError(path, f"{family} packs extend built-in rules; no rule {rid!r}")
+            for key, words in raw.items():
+                if key == "id":
+                    continue
+                if key not in keys or key not in by_id[rid].data:
+                    raise RulePackError(path, f"{rid} has no word list {key!r}", key=key)
+                if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+                    raise RulePackError(path, "a word list is a list of strings", key=key)
+                extra.setdefault(rid, {}).setdefault(key, []).extend(words)
+    out = []
+    for r in rules:
+        lists = extra.get(r.id)
+        if lists:
+            data = dict(r.data)
+            for key, words in lists.items():
+                data[key] = [*data[key], *words]
+            r = replace(r, data=data)
+        out.append(r)
+    return tuple(out)
+
+
+@lru_cache(maxsize=32)
+def _rules(rule_packs: tuple[str, ...]) -> tuple[PackRule, ...]:
     pack = builtin_pack(PACK, extra_keys=LIST_KEYS, require_pattern=False)
-    return QuotesFixer(pack.rules)
+    return with_user_lists(pack.rules, rule_packs, "quotes", LIST_KEYS)
+
+
+def build(options: Options) -> QuotesFixer:
+    """The quotes fixer, with the word lists of any user pack for it."""
+    return QuotesFixer(_rules(tuple(options.rule_packs)))

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 import regex
 
-from textfix.fixers.quotes import code_like, text_units
+from textfix.fixers.quotes import code_like, text_units, with_user_lists
 from textfix.model import Document, Edit, Fixer, Flag
 from textfix.options import Options
 from textfix.packs import PackRule, builtin_pack
@@ -349,6 +350,12 @@ def _sentence_start(text: str, i: int) -> bool:
     return j < i and text[j - 1] in ".!?"
 
 
-def build(options: Options) -> SentencesFixer:
+@lru_cache(maxsize=32)
+def _rules(rule_packs: tuple[str, ...]) -> tuple[PackRule, ...]:
     pack = builtin_pack(PACK, extra_keys=LIST_KEYS, require_pattern=False)
-    return SentencesFixer(pack.rules)
+    return with_user_lists(pack.rules, rule_packs, "sentences", LIST_KEYS)
+
+
+def build(options: Options) -> SentencesFixer:
+    """The sentences fixer, with the word lists of any user pack for it."""
+    return SentencesFixer(_rules(tuple(options.rule_packs)))
