@@ -294,3 +294,8 @@ def test_a_document_of_distinct_non_words_is_bounded() -> None:
     found = run(text, lexicon_unknown=True)
     assert len(found) == len(junk)
     assert {f.rule for f in found} == {"lexicon/unknown"}
+
+
+def test_capitalised_word_after_a_preposition_is_taken_for_a_place() -> None:
+    assert flagged("The convoy drove through Zirkon before dawn.") == {}
+    assert flagged("The convoy passed a Zirkon before dawn.") == {"Zirkon": "lexicon/untranslated"}

@@ -330,9 +330,10 @@ class Verdict:
 
 
 def typo_candidates(key: str) -> tuple[int, list[tuple[float, str]]]:
-    """English words within edit distance 1 (else 2), commonest first.
+    """Common English words (Zipf ≥ TYPO_TARGET) within edit distance 1, else 2.
 
-    Distance 1 is exact. Distance 2 is bounded: the query's deletions (up to
+    Returns the distance searched and the ``(zipf, word)`` pairs found,
+    commonest first. Distance 1 is exhaustive. Distance 2 is bounded: the query's deletions (up to
     two) meet the index's single deletions, which finds two extra letters, a
     substitution or transposition plus one more edit, and so on, but not two
     missing letters or two substitutions.
