@@ -490,3 +490,33 @@ def test_explain_rule_and_prefix(tmp_path: Path) -> None:
     assert family.stdout.count("safety:") >= 2
     missing = run("explain", "no-such/rule", cwd=tmp_path)
     assert missing.returncode == 2 and "no rule matches" in missing.stderr
+
+
+# --- grammar options are passed through -----------------------------------------------
+
+
+def test_grammar_flags_reach_the_grammar_fixer(tmp_path: Path) -> None:
+    from ltstub import LanguageToolStub
+
+    f = tmp_path / "g.txt"
+    f.write_text("She go to the market every day.\n")
+    with LanguageToolStub() as lt:
+        proc = run("fix", "g.txt", "--grammar", "--languagetool-url", lt.url, cwd=tmp_path)
+        assert lt.checks > 0
+    assert proc.returncode == 0, proc.stderr
+    assert "grammar/" in proc.stdout
+    assert f.read_text() == "She goes to the market every day.\n"
+    # without --grammar the server is never asked
+    f.write_text("She go to the market every day.\n")
+    assert run("check", "g.txt", cwd=tmp_path).returncode == 0
+
+
+def test_unreachable_languagetool_is_an_error_and_the_file_is_untouched(tmp_path: Path) -> None:
+    f = tmp_path / "g.txt"
+    f.write_text(DIRTY)
+    proc = run(
+        "fix", "g.txt", "--grammar", "--languagetool-url", "http://127.0.0.1:9", cwd=tmp_path
+    )
+    assert proc.returncode == 2
+    assert "g.txt: error:" in proc.stderr
+    assert f.read_text() == DIRTY

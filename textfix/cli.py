@@ -717,6 +717,8 @@ def _print_summary(
                 f"Would fix {_plural(s.edits, 'edit')} in {changed}{recs}{flags}. "
                 f"Run `textfix fix` to apply."
             )
+        elif s.errors:
+            msg = f"Nothing to fix in {files} that could be read{flags}."
         else:
             msg = f"All {files} clean{flags}." if s.files else "No files to check."
     elif mode == "fix":
