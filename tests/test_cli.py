@@ -520,3 +520,23 @@ def test_unreachable_languagetool_is_an_error_and_the_file_is_untouched(tmp_path
     assert proc.returncode == 2
     assert "g.txt: error:" in proc.stderr
     assert f.read_text() == DIRTY
+
+
+def test_jsonl_fix_with_first_change_after_many_batches(tmp_path: Path) -> None:
+    f = tmp_path / "late.jsonl"
+    lines = [json.dumps({"id": i, "text": f"Record {i} is fine."}) for i in range(700)]
+    lines.append('{"id": 700, "text": "It ended.Then it began.."}')
+    lines += [json.dumps({"id": i, "text": "Fine."}) for i in range(701, 710)]
+    original = ("\r\n".join(lines) + "\r\n").encode()
+    f.write_bytes(original)
+    for jobs in ("1", "2"):
+        f.write_bytes(original)
+        proc = run("fix", "late.jsonl", "-j", jobs, "-q", cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        assert f.read_bytes() == original.replace(
+            b"It ended.Then it began..", b"It ended. Then it began."
+        )
+    # nothing left to fix: the file is not rewritten
+    os.utime(f, (1_000_000_000, 1_000_000_000))
+    assert run("fix", "late.jsonl", cwd=tmp_path).returncode == 0
+    assert f.stat().st_mtime == 1_000_000_000
