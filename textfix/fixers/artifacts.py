@@ -244,11 +244,12 @@ class ArtifactsFixer(Fixer):
         if m is None:
             return False
         pos = m.end()
-        return not any(
-            r.pattern.match(text, pos, timeout=r.timeout)
-            for r in self._inline_rules
-            if r.skip_in_markup
-        )
+        for r in self._inline_rules:
+            if r.skip_in_markup:
+                m = r.pattern.match(text, pos, timeout=r.timeout)
+                if m is not None and r.accepts(m):
+                    return False
+        return True
 
     def _active(self, rules: Sequence[_Rule], lower: str, markup: bool) -> list[_Rule]:
         return [r for r in rules if not (markup and r.skip_in_markup) and r.triggered(lower)]
@@ -328,60 +329,61 @@ class ArtifactsFixer(Fixer):
 
         # whole lines to remove: line start -> (line end, rule of its first artifact)
         removable: dict[int, tuple[int, _Rule]] = {}
-        inline: list[tuple[int, int, _Rule]] = []
-        if line_rules:
-            for ls, le, rule in self._line_matches(line_rules, text, lower):
-                if ls not in removable and not doc.is_protected(ls, le):
-                    removable[ls] = (le, rule)
+        # lines that keep some text once their inline artifacts are cut:
+        # line start -> (line end, the edits, the line as they leave it)
+        partial: dict[int, tuple[int, list[Edit], str]] = {}
         if inline_rules:
+            inline: list[tuple[int, int, _Rule]] = []
             found = sorted(self._inline_matches(inline_rules, text), key=lambda t: (t[0], -t[1]))
             pos = 0
             for s, e, rule in found:
                 if s >= pos and not doc.is_protected(s, e):
                     inline.append((s, e, rule))
                     pos = e
+            for ls, le, line_runs in _runs_by_line(text, _runs(text, inline)):
+                if _only_artifacts(text, ls, le, line_runs):
+                    removable[ls] = (le, line_runs[0][0][2])
+                else:
+                    edits = [e for run in line_runs for e in self._remove_run(text, run)]
+                    partial[ls] = (le, edits, _apply(text, ls, le, edits))
+        if line_rules:
+            for ls, le, rule in self._line_matches(line_rules, text, lower):
+                if ls not in removable and ls not in partial and not doc.is_protected(ls, le):
+                    removable[ls] = (le, rule)
+            # a line that only its inline artifacts kept from matching goes whole,
+            # or the next run would remove it
+            for ls, (le, _, cleaned) in list(partial.items()):
+                rule = _first_match(line_rules, cleaned)
+                if rule is not None and not doc.is_protected(ls, le):
+                    removable[ls] = (le, rule)
+                    del partial[ls]
         if end_rules:
-            self._trailing(text, end_rules, removable, inline)
-        if not removable and not inline:
-            return
-
-        # inline artifacts: whole lines of them join the removable lines
-        partial: list[list[tuple[int, int, _Rule]]] = []
-        for ls, le, line_runs in _runs_by_line(text, _runs(text, inline)):
-            if ls in removable:
-                continue
-            if _only_artifacts(text, ls, le, line_runs):
-                removable[ls] = (le, line_runs[0][0][2])
-            else:
-                partial += line_runs
+            self._trailing(text, end_rules, removable, partial)
 
         yield from self._remove_lines(text, removable, doc)
-        for run in partial:
-            yield from self._remove_run(text, run)
+        for _, edits, _ in partial.values():
+            yield from edits
 
     def _trailing(
         self,
         text: str,
         end_rules: list[_Rule],
         removable: dict[int, tuple[int, _Rule]],
-        inline: list[tuple[int, int, _Rule]],
+        partial: dict[int, tuple[int, list[Edit], str]],
     ) -> None:
         """Mark ``end`` lines that only blank or removable lines follow."""
-        inline_lines = {
-            ls
-            for ls, le, line_runs in _runs_by_line(text, _runs(text, inline))
-            if _only_artifacts(text, ls, le, line_runs)
-        }
         le = len(text)
         while True:
             ls = text.rfind("\n", 0, le) + 1
-            if text[ls:le].strip() and ls not in removable and ls not in inline_lines:
-                for rule in end_rules:
-                    if rule.pattern.match(text, ls, le, timeout=rule.timeout):
-                        removable[ls] = (le, rule)
-                        break
+            if text[ls:le].strip() and ls not in removable:
+                if ls in partial:
+                    rule = _first_match(end_rules, partial[ls][2])
                 else:
+                    rule = _first_match(end_rules, text, ls, le)
+                if rule is None:
                     return
+                removable[ls] = (le, rule)
+                partial.pop(ls, None)
             if ls == 0:
                 return
             le = ls - 1
@@ -481,15 +483,43 @@ class ArtifactsFixer(Fixer):
         elif not right_open:
             # glued between two words: keep them apart
             glue = max((r.glue for _, _, r in run), key=GLUES.index)
-            if glue == "space":
-                replacement = " "
-            elif glue == "break":
+            if glue == "break":
                 replacement = "\n" if text[s - 1] in _SENTENCE_END else " "
+            elif glue == "space" or any(run[k][1] < run[k + 1][0] for k in range(len(run) - 1)):
+                # (spaces between the artifacts kept the words around them apart)
+                replacement = " "
         # one edit per artifact (so each names its rule); the pipeline merges them
         for k, (ms, _, rule) in enumerate(run):
             ps = start if k == 0 else ms
             pe = end if k == len(run) - 1 else run[k + 1][0]
             yield _edit(rule, ps, pe, replacement if k == len(run) - 1 else "")
+
+
+def _first_match(
+    rules: Sequence[_Rule], text: str, start: int = 0, end: int | None = None
+) -> _Rule | None:
+    """The first rule whose (whole-line) pattern matches ``text[start:end]``."""
+    if end is None:
+        end = len(text)
+    if "\n" in text[start:end]:
+        return None  # an inline edit split the line: no longer one line
+    lower = text[start:end].lower()
+    for rule in rules:
+        if rule.triggered(lower) and rule.pattern.match(text, start, end, timeout=rule.timeout):
+            return rule
+    return None
+
+
+def _apply(text: str, start: int, end: int, edits: list[Edit]) -> str:
+    """``text[start:end]`` with ``edits`` (offsets into ``text``) applied."""
+    out = []
+    pos = start
+    for e in edits:
+        out.append(text[pos : e.start])
+        out.append(e.replacement)
+        pos = e.end
+    out.append(text[pos:end])
+    return "".join(out)
 
 
 def _finditer(rule: _Rule, text: str) -> Iterator[regex.Match[str]]:

@@ -1,0 +1,448 @@
+"""The artifacts fixer: scraper and auto-blog leftovers go, prose stays.
+
+The rule examples in ``textfix/rules/artifacts.toml`` run in
+``tests/test_rule_examples.py``; here we test what they cannot show: the seed,
+the blank-line structure around removed lines, where inline matches may be
+cut, markup and protected spans, user packs, and the fixed-point and replay
+properties on text built from artifact-like pieces.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import textfix
+from textfix.fixers import artifacts
+from textfix.model import apply_edits
+from textfix.options import Options
+from textfix.packs import RulePackError
+from textfix.pipeline import Pipeline
+
+SEED = Path(__file__).parent.parent / "seeds" / "000_2f1ded03767b9897.txt"
+FIXER = artifacts.build(Options())
+
+
+def only_artifacts(text: str, **kwargs: object) -> textfix.Result:
+    return Pipeline([FIXER], unsafe_fixes=True, **kwargs).clean(text)  # type: ignore[arg-type]
+
+
+def fixed(text: str) -> str:
+    return only_artifacts(text).text
+
+
+# --- the seed ------------------------------------------------------------------
+
+
+def test_seed_loses_only_its_shortcode_and_source_link() -> None:
+    seed = SEED.read_text(encoding="utf-8")
+    result = only_artifacts(seed)
+    assert [(e.rule, e.original) for e in result.edits] == [
+        ("artifacts/wp-shortcode", "[ad_1]\n"),
+        ("artifacts/source-link", "\nSource link"),
+    ]
+    assert result.edits[0].start == 0
+    assert result.edits[1].end == len(seed)
+    assert result.text == seed[len("[ad_1]\n") : -len("\nSource link")]
+    assert result.flags == []
+
+
+def test_seed_through_the_default_pipeline_names_artifact_rules() -> None:
+    seed = SEED.read_text(encoding="utf-8")
+    result = textfix.clean(seed, select=["artifacts"])
+    assert {e.rule for e in result.edits} == {"artifacts/wp-shortcode", "artifacts/source-link"}
+    assert not result.text.startswith("[ad_1]")
+    assert result.text.endswith("the first Russian leader to visit North Korea.")
+
+
+# --- removing whole lines --------------------------------------------------------
+
+LINES = [
+    # at the start: no leading blank line is left behind
+    ("[ad_1]\nText.\n", "Text.\n"),
+    ("[ad_1]\n\nText.\n", "Text.\n"),
+    ("Share this:\n\n\nText.", "Text."),
+    # in the middle: the longest blank run around the line is kept, no longer
+    ("One.\n[ad_1]\nTwo.\n", "One.\nTwo.\n"),
+    ("One.\n\n[ad_1]\n\nTwo.\n", "One.\n\nTwo.\n"),
+    ("One.\n[ad_1]\n\nTwo.\n", "One.\n\nTwo.\n"),
+    ("One.\n\n[ad_1]\nTwo.\n", "One.\n\nTwo.\n"),
+    ("One.\n\n[ad_1]\n\n[ad_2]\n\nTwo.\n", "One.\n\nTwo.\n"),
+    ("One.\n</div>\n\n<div>\nTwo.\n", "One.\n\nTwo.\n"),
+    # at the end: the document keeps (or keeps lacking) its final line break
+    ("Text.\nSource link", "Text."),
+    ("Text.\nSource link\n", "Text.\n"),
+    ("Text.\n\nSource link\n\n", "Text.\n"),
+    ("Text.\n\n[ad_2]\n\nSource link", "Text."),
+    ("Text.\nShare this:\nFacebook Twitter\n", "Text.\n"),
+    # lines with spaces around the artifact, Windows line breaks
+    ("  [ad_1]  \nText.\n", "Text.\n"),
+    ("[ad_1]\r\nText.\r\nSource link\r\n", "Text.\r\n"),
+    # nothing but artifacts
+    ("[ad_1]\n", ""),
+    ("[ad_1]\n\nSource link", ""),
+]
+
+
+@pytest.mark.parametrize(("before", "after"), LINES)
+def test_removed_lines_keep_the_blank_line_structure(before: str, after: str) -> None:
+    assert fixed(before) == after
+    assert fixed(after) == after
+
+
+def test_source_link_only_at_the_end() -> None:
+    text = "Source link\nThe story begins here.\nSource link\nAnd goes on.\n"
+    assert fixed(text) == text
+    # a trailing run of removable lines counts as the end
+    assert fixed("Body.\nSource\n[ad_2]\nAdvertisement\n") == "Body.\n"
+
+
+def test_one_edit_per_run_of_lines_of_one_rule() -> None:
+    result = only_artifacts("Text.\n" + "<br>\n" * 50 + "More.\n")
+    assert result.text == "Text.\nMore.\n"
+    assert len(result.edits) == 1
+
+
+# --- inline artifacts ------------------------------------------------------------
+
+INLINE = [
+    ("[ad_1]Kim arrived.", "Kim arrived."),
+    ("[ad_1]  Kim arrived.", "Kim arrived."),
+    ("Kim arrived. [ad_1]", "Kim arrived."),
+    ("Kim arrived. [ad_1] Putin too.", "Kim arrived. Putin too."),
+    ("Kim arrived.[ad_1]Putin too.", "Kim arrived. Putin too."),
+    ("an armoured<br>train", "an armoured train"),
+    ("Kim arrived.<br>Putin too.", "Kim arrived.\nPutin too."),
+    ("Kim arrived.</p> <p>Putin too.", "Kim arrived.\nPutin too."),
+    ("a <span class='k'>red</span> train", "a red train"),
+    ("the <b>red</b>train", "the redtrain"),
+    ("<p>The summit opened.</p>", "The summit opened."),
+    ("It <strong>was</strong> <em>not</em> over.", "It was not over."),
+    ("<P>Upper case</P> stays, <BR> goes.", "<P>Upper case</P> stays, goes."),
+]
+
+
+@pytest.mark.parametrize(("before", "after"), INLINE)
+def test_inline_artifacts_leave_words_apart(before: str, after: str) -> None:
+    assert fixed(before) == after
+    assert fixed(after) == after
+
+
+def test_each_inline_edit_names_its_rule() -> None:
+    result = only_artifacts("Kim arrived. [ad_1]<br> Putin too.")
+    assert result.text == "Kim arrived. Putin too."
+    assert {r for e in result.edits for r in e.rules} == {
+        "artifacts/wp-shortcode",
+        "artifacts/html-break-tag",
+    }
+
+
+# --- prose and markup stay ---------------------------------------------------------
+
+KEEP = [
+    "Shares fell 2%.\n\nSource: Reuters\n",
+    "Read more about it in our report, published last month.\n",
+    "As shown in [1] and in [2, p. 4], the effect is small.\n",
+    "Advertisement revenue rose 4%.\n",
+    "The post office appeared first on the list of closures.\n",
+    "The test holds when a < b and b > c (p < 0.01), and x<y too.\n",
+    "From: Anna <anna@example.com>\nSee <https://example.com/a>.\n",
+    "In HTML a break is `<br>` and a shortcode is `[ad_1]`.\n",
+    "Use List<T>, Box<A> and Vec<u8>; I <3 it.\n",
+    "[Music]\n[Applause]\nThank you all for coming.\n",
+    "See the [ad guide](https://example.com/ads) first.\n",
+    "We use cookies to remember your language and nothing else.\n",
+    "Share prices rose. Follow the river. Subscribe to the idea.\n",
+    "Related work is discussed in Section 2.\n",
+    "<!DOCTYPE html>\n<html><body><p>Hi.<br>There.</p></body></html>\n",
+    '<?xml version="1.0"?>\n<feed><entry><b>Hi</b></entry></feed>\n',
+    "<note>\n<p>An XML vocabulary with a p element.</p>\n</note>\n",
+]
+
+
+@pytest.mark.parametrize("text", KEEP)
+def test_prose_code_and_markup_stay(text: str) -> None:
+    result = only_artifacts(text)
+    assert result.edits == [], result.explain()
+    assert result.text == text
+
+
+def test_the_clean_corpus_has_no_artifacts() -> None:
+    for path in sorted((Path(__file__).parent / "corpus" / "clean").glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        assert only_artifacts(text).edits == [], path.name
+
+
+def test_a_line_that_is_a_whole_url_goes_whole() -> None:
+    text = "Kim left.\nClick here to watch: https://example.com/v?id=1\nPutin stayed.\n"
+    assert fixed(text) == "Kim left.\nPutin stayed.\n"
+
+
+# --- selection ------------------------------------------------------------------
+
+
+def test_ignoring_a_rule_keeps_its_lines_and_still_removes_the_rest() -> None:
+    text = "[ad_1]\nShare this:\nKim left.\n"
+    result = textfix.clean(text, select=["artifacts"], ignore=["artifacts/share-line"])
+    assert result.text == "Share this:\nKim left.\n"
+    result = textfix.clean(text, select=["artifacts/share-line"])
+    assert result.text == "[ad_1]\nKim left.\n"
+
+
+def test_unsafe_rules_are_flagged_when_unsafe_fixes_are_off() -> None:
+    text = "Kim left.\nRelated: Why the train matters\nPutin stayed.\n"
+    off = textfix.clean(text, select=["artifacts"], unsafe_fixes=False)
+    assert off.text == text
+    assert [f.rule for f in off.flags] == ["artifacts/related-line"]
+    assert textfix.clean(text, select=["artifacts"]).text == "Kim left.\nPutin stayed.\n"
+
+
+# --- triggers --------------------------------------------------------------------
+
+
+def test_triggers_are_necessary_for_every_example() -> None:
+    """A rule runs only when one of its triggers occurs: every line it removes holds one."""
+    documented = {r.id: r for r in FIXER.rules}
+    for rule in FIXER._rules:
+        assert rule.triggers, rule.id
+        for ex in documented[rule.id].examples:
+            if rule.scope == "inline":
+                for m in rule.pattern.finditer(ex.before):
+                    if rule.accepts(m):
+                        assert any(t in m.group().lower() for t in rule.triggers), (rule.id, m)
+            else:
+                for line in ex.before.split("\n"):
+                    if rule.pattern.fullmatch(line):
+                        assert any(t in line.lower() for t in rule.triggers), (rule.id, line)
+
+
+# --- user packs --------------------------------------------------------------------
+
+USER_PACK = """
+[pack]
+fixer = "artifacts"
+disable = ["artifacts/click-here"]
+
+[[rule]]
+id = "newsroom-promo"
+summary = "The Newsroom's own promotion line"
+scope = "line"
+triggers = ["newsroom"]
+pattern = '''Get The Newsroom app[.!]?'''
+examples = [{ before = "Get The Newsroom app\\nText.", after = "Text." }]
+counter_examples = ["The Newsroom app is free."]
+"""
+
+
+def write(tmp_path: Path, name: str, source: str) -> str:
+    path = tmp_path / name
+    path.write_text(source, encoding="utf-8")
+    return str(path)
+
+
+def test_a_user_pack_adds_rules_and_disables_built_ins(tmp_path: Path) -> None:
+    pack = write(tmp_path, "mine.toml", USER_PACK)
+    text = "Kim left.\nGet The Newsroom app\nClick here to subscribe.\n"
+    result = textfix.clean(text, rule_packs=[pack], select=["artifacts"])
+    assert result.text == "Kim left.\nClick here to subscribe.\n"
+    assert [e.rule for e in result.edits] == ["artifacts/newsroom-promo"]
+    ids = {r.id for r in textfix.rules(rule_packs=[pack])}
+    assert "artifacts/newsroom-promo" in ids
+    assert "artifacts/click-here" not in ids
+
+
+def test_a_pack_for_another_fixer_is_not_ours(tmp_path: Path) -> None:
+    pack = write(tmp_path, "other.toml", '[pack]\nfixer = "somebody-else"\n')
+    assert artifacts.build(Options(rule_packs=(pack,))).rules == FIXER.rules
+
+
+@pytest.mark.parametrize(
+    ("source", "line", "key"),
+    [
+        (
+            '[pack]\nfixer = "artifacts"\n\n[[rule]]\nid = "x"\nsummary = "s"\n'
+            "pattern = 'a'\nscope = \"everywhere\"\n",
+            8,
+            "scope",
+        ),
+        (
+            '[pack]\nfixer = "artifacts"\n\n[[rule]]\nid = "x"\nsummary = "s"\n'
+            "pattern = 'a'\ncolour = 1\n",
+            8,
+            "colour",
+        ),
+        (
+            '[pack]\nfixer = "artifacts"\n\n[[rule]]\nid = "x"\nsummary = "s"\n'
+            "pattern = 'a'\ntriggers = \"a\"\n",
+            8,
+            "triggers",
+        ),
+        (
+            '[pack]\nfixer = "artifacts"\n\n[[rule]]\nid = "x"\nsummary = "s"\npattern = \'a*\'\n',
+            7,
+            "pattern",
+        ),
+        (
+            '[pack]\nfixer = "artifacts"\n\n[[rule]]\nid = "x"\nsummary = "s"\n'
+            'scope = "line"\npattern = \'a\'\nglue = "space"\n',
+            9,
+            "glue",
+        ),
+        ('[pack]\nfixer = "artifacts"\ndisable = ["artifacts/no-such-rule"]\n', 3, "disable"),
+    ],
+)
+def test_pack_errors_name_file_line_and_key(
+    tmp_path: Path, source: str, line: int, key: str
+) -> None:
+    pack = write(tmp_path, "bad.toml", source)
+    with pytest.raises(RulePackError) as info:
+        artifacts.build(Options(rule_packs=(pack,)))
+    assert info.value.path == pack
+    assert info.value.line == line
+    assert info.value.key == key
+    assert f"bad.toml:{line}" in str(info.value)
+
+
+def test_a_user_pattern_that_backtracks_times_out_instead_of_hanging(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import textfix.packs
+
+    monkeypatch.setattr(textfix.packs, "PATTERN_TIMEOUT", 0.2)
+    monkeypatch.setattr(artifacts, "PATTERN_TIMEOUT", 0.2)
+    pack = write(
+        tmp_path,
+        "slow.toml",
+        '[pack]\nfixer = "artifacts"\n\n[[rule]]\nid = "slow"\nsummary = "s"\n'
+        "scope = \"inline\"\npattern = '''(?:a|aa)+b'''\n",
+    )
+    fixer = artifacts.build(Options(rule_packs=(pack,)))
+    with pytest.raises(TimeoutError):
+        Pipeline([fixer]).clean("a" * 60 + "c")
+
+
+# --- properties ---------------------------------------------------------------------
+
+PIECES = st.sampled_from(
+    [
+        "[ad_1]",
+        "[ad_2]",
+        "[/ad]",
+        '[caption id="a"]',
+        "[/caption]",
+        "[embed]",
+        "[/embed]",
+        "[1]",
+        "[",
+        "]",
+        "[[",
+        "<br>",
+        "<br/>",
+        "<p>",
+        "</p>",
+        "</div>",
+        '<span class="x">',
+        "<",
+        ">",
+        "a < b",
+        "<a@b.com>",
+        "Source link",
+        "Source",
+        "Source: Reuters",
+        "Share this:",
+        "Facebook Twitter",
+        "Advertisement",
+        "Read more",
+        "Related: x",
+        "The post X appeared first on Y.",
+        "We use cookies. Accept",
+        "Kim left.",
+        "word",
+        " ",
+        "  ",
+        "\n",
+        "\n\n",
+        "\r\n",
+        "\t",
+        "`<br>`",
+        "https://example.com/[ad_1]",
+    ]
+)
+#: pieces glued together: artifacts may nest ("<<b>br>"), so a second pass can
+#: find more; the pipeline runs fixers to a fixed point
+DOCS = st.lists(PIECES, max_size=30).map("".join)
+#: pieces apart, as artifacts are in scraped text: one pass must be enough
+SPACED = st.lists(st.tuples(PIECES, st.sampled_from([" ", "\n", "\n\n"])), max_size=30).map(
+    lambda parts: "".join(p + sep for p, sep in parts)
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(SPACED)
+def test_spaced_artifacts_are_fixed_in_one_pass_and_replay(text: str) -> None:
+    once = Pipeline([FIXER], unsafe_fixes=True, max_passes=1).clean(text)
+    assert apply_edits(text, once.edits) == once.text
+    for e in once.edits:
+        assert text[e.start : e.end] == e.original
+    again = Pipeline([FIXER], unsafe_fixes=True, max_passes=1).clean(once.text)
+    assert again.edits == [], (text, once.text, again.explain())
+
+
+@settings(max_examples=300, deadline=None)
+@given(DOCS)
+def test_artifact_soup_is_idempotent_and_replays(text: str) -> None:
+    once = only_artifacts(text)
+    assert apply_edits(text, once.edits) == once.text
+    for e in once.edits:
+        assert text[e.start : e.end] == e.original
+    assert fixed(once.text) == once.text, (text, once.text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(DOCS)
+def test_no_new_leading_or_doubled_blank_lines(text: str) -> None:
+    out = fixed(text)
+
+    def blank_run(s: str) -> int:
+        lines = s.split("\n")
+        best = run = 0
+        for line in lines[1:-1]:
+            run = run + 1 if not line.strip() else 0
+            best = max(best, run)
+        return best
+
+    assert blank_run(out) <= blank_run(text), (text, out)
+    if out and text.split("\n", 1)[0].strip():
+        assert out.split("\n", 1)[0].strip() or out.strip() == "", (text, out)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_arbitrary_text_never_raises(text: str) -> None:
+    result = only_artifacts(text)
+    assert apply_edits(text, result.edits) == result.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<" * 100_000,
+        "[" * 100_000,
+        "[[[[ a ]]]] " * 10_000,
+        "[" * 50_000 + "]" * 50_000,
+        "[ad_1" * 20_000,
+        "<br>" * 25_000,
+        "<\n" * 50_000,
+        "cookie " * 15_000,
+        "The post x\n" * 10_000 + "appeared first on X\n",
+        "a\n" * 50_000 + "cookie Accept\n",
+    ],
+    ids=lambda t: repr(t[:12]),
+)
+def test_pathological_inputs_finish(text: str) -> None:
+    """Inputs that make naive patterns quadratic (speed itself is measured in bench/)."""
+    result = only_artifacts(text)
+    assert apply_edits(text, result.edits) == result.text
