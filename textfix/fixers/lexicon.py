@@ -172,7 +172,7 @@ class Lexicons:
     """The frequency lists, loaded on first use and shared by every fixer."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # loaders call each other
         self._en: dict[str, float] | None = None
         self._sources: dict[str, dict[str, float]] = {}
         self._prefixes: dict[str, list[str]] = {}
