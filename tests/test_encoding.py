@@ -191,7 +191,7 @@ def test_pure_ascii_text_without_triggers_is_skipped():
 
 
 def test_normalisations_are_off_by_default():
-    text = "“Quoted” ﬁrst ＦＵＬＬ cafe\u0301"
+    text = "“Quoted” ﬁrst ＦＵＬＬ cafe\u0301 — 1990–95"
     assert clean(text).text == text
 
 
@@ -200,6 +200,7 @@ def test_normalisations_are_off_by_default():
     [
         ("quotes", "encoding/uncurl-quotes", "“It’s” ok", '"It\'s" ok'),
         ("ligatures", "encoding/ligatures", "ﬁrst ﬂoor", "first floor"),
+        ("dashes", "encoding/ascii-dashes", "wait — 1990–95", "wait -- 1990-95"),
         ("width", "encoding/width", "ＦＵＬＬ　width", "FULL width"),
         ("nfc", "encoding/nfc", "cafe\u0301 now", "café now"),
     ],
@@ -209,7 +210,7 @@ def test_each_normalisation_has_its_own_rule(kind, rule, before, after):
     assert r.text == after
     assert {e.rule for e in r.edits} == {rule}
     # asking for the other normalisations never runs this one
-    others = [k for k in ("quotes", "ligatures", "width", "nfc") if k != kind]
+    others = [k for k in ("quotes", "dashes", "ligatures", "width", "nfc") if k != kind]
     assert rule not in {e.rule for e in clean(WELL_FORMED, normalize=others).edits}
     assert clean(before, normalize=others).text != after
 

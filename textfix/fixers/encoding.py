@@ -15,7 +15,8 @@ compared with the original run by run of non-ASCII characters, so each
 repaired spot becomes one edit.
 
 Opt-in normalisations (``Options.normalize``) change correct text and have
-their own rules: ``quotes`` (curly to straight), ``nfc``, ``width`` (fullwidth
+their own rules: ``quotes`` (curly to straight), ``dashes`` (en dash to
+``-``, em dash to ``--``), ``nfc``, ``width`` (fullwidth
 and halfwidth forms) and ``ligatures`` (``ﬁ`` to ``fi``).
 
 Protection: mojibake, C1 controls, surrogates and control characters are
@@ -132,6 +133,14 @@ UNCURL_QUOTES = Rule(
     example_options=(("normalize", ("quotes",)),),
 )
 
+ASCII_DASHES = Rule(
+    "encoding/ascii-dashes",
+    "typographic dashes to ASCII: en dash to -, em dash to -- (opt-in: normalize=dashes)",
+    examples=(Example("A pause — then 1990–95.", "A pause -- then 1990-95."),),
+    counter_examples=("A pause -- then 1990-95, and −3 °C.",),
+    example_options=(("normalize", ("dashes",)),),
+)
+
 NFC = Rule(
     "encoding/nfc",
     "decomposed characters to their composed (NFC) form (opt-in: normalize=nfc)",
@@ -164,13 +173,14 @@ RULES = (
     CONTROL_CHAR,
     TERMINAL_ESCAPE,
     UNCURL_QUOTES,
+    ASCII_DASHES,
     NFC,
     WIDTH,
     LIGATURE,
 )
 
 #: the values of ``Options.normalize`` this fixer understands
-NORMALIZATIONS = ("quotes", "nfc", "width", "ligatures")
+NORMALIZATIONS = ("quotes", "dashes", "nfc", "width", "ligatures")
 
 # --- triggers ----------------------------------------------------------------
 
@@ -263,6 +273,12 @@ _NORMALIZERS: dict[str, tuple[Rule, re.Pattern[str], dict[int, str] | None, str]
             **{c: '"' for c in range(0x201C, 0x2020)},
         },
         "curly quote made straight",
+    ),
+    "dashes": (
+        ASCII_DASHES,
+        re.compile("[\u2010-\u2015]+"),
+        {0x2010: "-", 0x2011: "-", 0x2012: "-", 0x2013: "-", 0x2014: "--", 0x2015: "--"},
+        "typographic dash made ASCII",
     ),
     "width": (
         WIDTH,
