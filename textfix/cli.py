@@ -567,10 +567,10 @@ def _run_files(args: argparse.Namespace, cfg: Config, options: Options) -> int:
         skip=[outdir] if outdir is not None else [],
     )
     errors = 0
+    path_errors: list[Entry] = []
     for pr in problems:
         if pr.level == "error":
-            errors += 1
-            out.error(pr.path, pr.message)
+            path_errors.append(Entry(pr.path, error=pr.message))
         else:
             out.note(pr.path, pr.message)
 
@@ -639,6 +639,8 @@ def _run_files(args: argparse.Namespace, cfg: Config, options: Options) -> int:
     out.progress = progress if not args.quiet else None
     runner = Runner(settings, jobs, progress if progress.enabled and not args.quiet else None)
     t0 = time.monotonic()
+    for entry in path_errors:  # missing paths: reported in every format, exit 2
+        _emit(entry, out, summary, json_rep, html, file_json, diff)
     try:
         for entry in runner.run(targets):
             _emit(entry, out, summary, json_rep, html, file_json, diff)

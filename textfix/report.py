@@ -52,7 +52,7 @@ class Summary:
         if entry.kind == "file":
             if entry.note and entry.note.startswith("binary"):
                 self.skipped += 1
-            else:
+            elif not (entry.error and not entry.size):  # a path that could not be read
                 self.files += 1
             self.changed_files += entry.changed
             self.written_files += entry.written
