@@ -129,22 +129,31 @@ def test_sentence_initial_typo_keeps_its_capital() -> None:
 
 
 def test_typo_is_fixed_only_with_document_evidence() -> None:
-    text = "Isloation was hard on the ward. The isolation rules eased in May."
+    text = "Weeks of isloation were hard. The isolation rules eased in May."
     result = clean(text)
-    assert result.text == "Isolation was hard on the ward. The isolation rules eased in May."
+    assert result.text == "Weeks of isolation were hard. The isolation rules eased in May."
     assert [e.rule for e in result.edits] == ["lexicon/typo"]
     assert result.flags == []
     # without the word elsewhere in the document it stays a flag
-    alone = clean("Isloation was hard on the ward.")
-    assert alone.edits == [] and alone.text == "Isloation was hard on the ward."
-    assert [f.suggestion for f in alone.flags] == ["Isolation"]
+    alone = clean("Weeks of isloation were hard.")
+    assert alone.edits == [] and alone.text == "Weeks of isloation were hard."
+    assert [f.suggestion for f in alone.flags] == ["isolation"]
     # and the fix is a fixed point
     again = clean(result.text)
     assert again.edits == [] and again.flags == []
 
 
+def test_a_capitalised_word_is_never_rewritten() -> None:
+    # at a sentence start it may be a name ("Borin" is one letter from "boring"),
+    # so even with the suggestion elsewhere in the document it stays a flag
+    text = "Isloation was hard on the ward. The isolation rules eased in May."
+    result = clean(text)
+    assert result.edits == [] and result.text == text
+    assert [(f.rule, f.suggestion) for f in result.flags] == [("lexicon/typo", "Isolation")]
+
+
 def test_safe_only_runs_do_not_apply_typo_fixes() -> None:
-    text = "Isloation was hard. The isolation rules eased."
+    text = "Weeks of isloation were hard. The isolation rules eased."
     result = clean(text, unsafe_fixes=False)
     assert result.text == text
     assert [f.rule for f in result.flags] == ["lexicon/typo"]

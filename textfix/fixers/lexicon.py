@@ -505,8 +505,8 @@ def _rules() -> tuple[Rule, ...]:
             examples=(
                 Example("The patients stayed in isloation for a week.", flag="isloation"),
                 Example(
-                    "Isloation was hard. The isolation ward was full.",
-                    "Isolation was hard. The isolation ward was full.",
+                    "Weeks of isloation were hard. The isolation ward was full.",
+                    "Weeks of isolation were hard. The isolation ward was full.",
                 ),
             ),
             counter_examples=(
@@ -705,7 +705,8 @@ class LexiconFixer(Fixer):
             )
         elif v.kind == "typo":
             suggestion = v.other.capitalize() if c.title else v.other
-            if _uses(text, v.other):
+            # a capitalised word at a sentence start may be a name: never rewritten
+            if not c.title and _uses(text, v.other):
                 confidence = CONFIDENCE_D1 if v.distance == 1 else CONFIDENCE_D2
                 yield Edit(
                     start,
