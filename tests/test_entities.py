@@ -1,0 +1,370 @@
+"""The entities fixer: one spelling per name in a document."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import textfix
+from textfix import Document, Options, Pipeline
+from textfix.fixers import entities
+from textfix.fixers.entities import EntitiesFixer, _one_edit, load_gazetteers
+from textfix.packs import RulePackError
+
+SEED = Path(__file__).parent.parent / "seeds" / "000_2f1ded03767b9897.txt"
+CORPUS = Path(__file__).parent / "corpus" / "clean"
+OUTLIER = "entities/outlier-spelling"
+FORM = "entities/inconsistent-form"
+GAZ = "entities/gazetteer"
+
+
+def run(text: str, **options: object) -> list:
+    """Everything the fixer proposes, before the pipeline filters it."""
+    fixer = entities.build(Options.from_kwargs(**options))
+    assert fixer is not None
+    return list(fixer.run(Document(text)))
+
+
+def edits(text: str, **options: object) -> list[textfix.Edit]:
+    return [e for e in run(text, **options) if isinstance(e, textfix.Edit)]
+
+
+def flags(text: str, **options: object) -> list[textfix.Flag]:
+    return [f for f in run(text, **options) if isinstance(f, textfix.Flag)]
+
+
+def only_entities(text: str, **options: object) -> textfix.Result:
+    return textfix.clean(text, select=["entities"], **options)
+
+
+# --- the seed article ---------------------------------------------------------------
+
+
+def test_seed_fixes_kim_jon_un_and_leaves_the_other_kims() -> None:
+    original = SEED.read_text(encoding="utf-8")
+    result = textfix.clean(original)
+    ours = [e for e in result.edits if any(r.startswith("entities/") for r in e.rules)]
+    assert [(e.original, e.replacement) for e in ours] == [("Jon-un", "Jong-un")]
+    assert ours[0].rules == (OUTLIER,)
+    assert ours[0].confidence >= 0.8
+    assert "Kim Jon-un" not in result.text
+    assert result.text.count("Kim Jong Il") == original.count("Kim Jong Il") == 2
+    assert result.text.count("Kim Il Sung") == original.count("Kim Il Sung") == 2
+    # the spaced form is flagged with the hyphenated one as suggestion, never rewritten
+    assert result.text.count("Kim Jong Un") == 2
+    form_flags = [f for f in result.flags if f.rule == FORM]
+    assert [original[f.start : f.end] for f in form_flags] == ["Kim Jong Un", "Kim Jong Un"]
+    assert {f.suggestion for f in form_flags} == {"Kim Jong-un"}
+    # nothing else in the seed is touched by this fixer
+    assert not [f for f in result.flags if f.rule.startswith("entities/") and f.rule != FORM]
+
+
+def test_seed_message_says_why() -> None:
+    result = only_entities(SEED.read_text(encoding="utf-8"))
+    (edit,) = result.edits
+    assert edit.message.startswith("`Kim Jon-un` → `Kim Jong-un`: the document spells it")
+    assert "`Kim Jong-un` 1 time" in edit.message
+    assert "`Kim Jong Un` 2 times" in edit.message
+    assert "(edit distance 1)" in edit.message
+
+
+def test_seed_is_a_fixed_point() -> None:
+    once = textfix.clean(SEED.read_text(encoding="utf-8"), select=["entities"]).text
+    again = textfix.clean(once, select=["entities"])
+    assert again.edits == []
+
+
+# --- outliers ----------------------------------------------------------------------
+
+
+def test_pyongyan_once_pyongyang_five_times() -> None:
+    text = (
+        "Pyongyang said no. Envoys flew to Pyongyang, met in Pyongyang and left "
+        "Pyongyang. Later Pyongyan agreed, and Pyongyang signed."
+    )
+    result = only_entities(text)
+    assert result.text == text.replace("Pyongyan agreed", "Pyongyang agreed")
+    (edit,) = result.edits
+    assert edit.confidence >= 0.95
+    assert "`Pyongyang` 5 times" in edit.message
+
+
+def test_two_to_one_on_a_multiword_name_with_a_short_part() -> None:
+    text = "Kim Jong-un spoke. Kim Jong-un left. Kim Jon-un returned."
+    (edit,) = edits(text)
+    assert (text[edit.start : edit.end], edit.replacement) == ("Jon-un", "Jong-un")
+    assert "`Kim Jong-un` 2 times" in edit.message
+    # short part, only twice: a suggestion, not an applied change, by default
+    assert edit.confidence < 0.8
+    default = textfix.clean(text)
+    assert default.text == text
+    assert [f.suggestion for f in default.flags if f.rule == OUTLIER] == ["Jong-un"]
+    assert textfix.clean(text, unsafe_fixes=True).text == text.replace("Jon-un", "Jong-un")
+
+
+def test_confidence_grows_with_the_count() -> None:
+    def conf(times: int) -> float:
+        text = " ".join(["Medvedev spoke."] * times) + " Then Medvedew left."
+        (edit,) = edits(text)
+        assert edit.replacement == "Medvedev"
+        return edit.confidence
+
+    assert conf(2) < conf(3) < conf(4)
+    assert conf(2) >= 0.8  # a long, unknown outlier against a name seen twice
+
+
+def test_outlier_seen_twice_needs_a_bigger_majority() -> None:
+    text = "Zelensky spoke. Zelensky left. Zelensky came back. Zelenskyy waved. Zelenskyy sat."
+    assert edits(text) == []
+    text += " Zelensky smiled."
+    assert [e.replacement for e in edits(text)] == ["Zelensky", "Zelensky"]
+
+
+def test_transposition_and_substitution() -> None:
+    text = "Vladivostok is cold. Vladivostok is far. Vladviostok is a port. Vladivostak too."
+    result = only_entities(text)
+    assert result.text.count("Vladivostok") == 4
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # distinct people of one family
+        "Kim Jong-un met Putin. Kim Jong Il was his father. Kim Il Sung founded the "
+        "state, and Kim Jong Il succeeded Kim Il Sung.",
+        # look-alike places
+        "Austria is small. Austria is Alpine. Australia is big.",
+        "Iran and Iraq. Iran, Iran and Iran again, and Iraq once.",
+        "Sudan split. Sudan lost oil. Sudan kept Khartoum. South Sudan became independent.",
+        "Korea was one country. Korea was divided. Korea is two states, and North Korea "
+        "is one of them.",
+        # common given names
+        "John smiled. John waved. John left. Joan stayed.",
+        "Maria met Mario. Maria runs the shop, Maria cooks and Mario serves.",
+        # an ending that makes another word
+        "Korea is divided. Korea has two capitals. Korea exports ships. Korean food is sold.",
+        "Bahrain is an island. Bahrain hosts a race. Bahrain is rich. A Bahraini spoke.",
+        "Putin spoke. Putin left. Putin returned. The Putins were not there.",
+        # a real surname close to another
+        "Lopez won. Lopez scored. Lopez left. Lopes arrived.",
+        "Peterson spoke. Peterson voted. Peterson left. Petersen stayed.",
+        # the outlier is an ordinary word elsewhere in the document
+        "Marlow sailed. Marlow wrote. Marlow slept. The harbour was shallow; Marrow ate.",
+    ],
+)
+def test_look_alikes_are_never_merged(text: str) -> None:
+    assert [e for e in run(text) if e.rule == OUTLIER] == []
+    assert textfix.clean(text, select=["entities"], unsafe_fixes=True).text == text
+
+
+def test_the_marrow_case_is_about_the_lowercase_word() -> None:
+    # without "marrow" written in lower case, Marrow is one letter off Marlow... and
+    # Marrow is an English word (Zipf >= 2.5) anyway, so it stays
+    assert edits("Marlow sailed. Marlow wrote. Marlow slept. Marrow ate.") == []
+
+
+def test_short_names_never_merge_alone() -> None:
+    text = "Oslo is cold. Oslo is far. Oslo is old. Olso is wrong."
+    assert edits(text) == []
+
+
+def test_ambiguous_outlier_is_left_alone() -> None:
+    # Brandt is one letter from both Brant and Brandy-like names: two targets, no edit
+    text = "Hallam spoke. Hallam left. Hallan waved. Hallas sat. Hallas ran."
+    assert [e.replacement for e in edits(text)] == []
+    text = "Hallam spoke. Hallam left. Hallar waved. Hallax sat. Hallax ran. Hallax won."
+    assert edits(text) == []  # Hallar is one letter from both Hallam and Hallax
+
+
+def test_sentence_initial_common_words_are_not_names() -> None:
+    text = "Despite the rain, Macron spoke. Macron left. Macron waved. Despote is not a word here."
+    # "Despote" only starts a sentence and is rare; "Despite" is a common word: no pair
+    assert edits(text) == []
+
+
+def test_possessive_counts_as_the_name() -> None:
+    text = "Pyongyang's envoy spoke. Pyongyang's army marched. Pyongyan agreed."
+    assert [e.replacement for e in edits(text)] == ["Pyongyang"]
+
+
+def test_protected_spans_are_ignored() -> None:
+    text = (
+        "Kazakhstan grew. Kazakhstan voted. Kazakhstan won. "
+        "See https://example.com/Kazakstan for more."
+    )
+    assert textfix.clean(text, select=["entities"]).text == text
+
+
+def test_one_edit_kinds() -> None:
+    assert _one_edit("jon", "jong") == ("ins", 3)
+    assert _one_edit("jong", "jon") == ("del", 3)
+    assert _one_edit("abcd", "abxd") == ("sub", 2)
+    assert _one_edit("abcd", "acbd") == ("swap", 1)
+    assert _one_edit("abcd", "abcd") is None
+    assert _one_edit("austria", "australia") is None
+
+
+# --- spacing and hyphenation variants ------------------------------------------------
+
+
+def test_spacing_variant_is_a_flag_with_the_dominant_form() -> None:
+    text = "Kim Jong-un met Putin. Kim Jong-un smiled. But Kim Jong Un left."
+    result = textfix.clean(text, select=["entities"], unsafe_fixes=True)
+    assert result.text == text
+    (flag,) = result.flags
+    assert flag.rule == FORM
+    assert text[flag.start : flag.end] == "Kim Jong Un"
+    assert flag.suggestion == "Kim Jong-un"
+    assert "`Kim Jong-un` 2×" in flag.message and "`Kim Jong Un` 1×" in flag.message
+
+
+def test_case_only_variants_are_not_flagged() -> None:
+    assert flags("Van Gogh painted. Vincent van Gogh died. Van Gogh sold little.") == []
+
+
+def test_common_compounds_are_not_flagged() -> None:
+    assert flags("Health Care Reform is the title. Healthcare costs rose.") == []
+
+
+# --- gazetteers -----------------------------------------------------------------------
+
+
+def write(tmp_path: Path, body: str, name: str = "names.toml") -> str:
+    path = tmp_path / name
+    path.write_text(body, encoding="utf-8")
+    return str(path)
+
+
+GAZETTEER = """
+[[name]]
+canonical = "Kim Jong-un"
+variants = ["Kim Jong Un", "Kim Jon-un"]
+
+[[name]]
+canonical = "Pyongyang"
+variants = ["Pyong Yang"]
+note = "capital"
+"""
+
+
+def test_gazetteer_rewrites_variants(tmp_path: Path) -> None:
+    path = write(tmp_path, GAZETTEER)
+    text = "Kim Jong Un met envoys in Pyong Yang. Kim Jon-un left; Kim Jong Unification is a joke."
+    result = textfix.clean(text, gazetteers=[path], unsafe_fixes=False)
+    assert result.text == (
+        "Kim Jong-un met envoys in Pyongyang. Kim Jong-un left; Kim Jong Unification is a joke."
+    )
+    assert {e.rule for e in result.edits} == {GAZ}
+    assert all(path in e.message for e in result.edits)
+
+
+def test_gazetteer_overrides_the_vote(tmp_path: Path) -> None:
+    # the vote alone would turn the one Medvedew into Medvedev
+    text = "Medvedev spoke. Medvedev left. Medvedev waved. Medvedew came."
+    assert textfix.clean(text, select=["entities"]).text.count("Medvedew") == 0
+    path = write(tmp_path, '[[name]]\ncanonical = "Medvedew"\nvariants = []\n')
+    assert textfix.clean(text, select=["entities"], gazetteers=[path]).text == text
+
+
+def test_gazetteer_canonical_is_the_suggested_form(tmp_path: Path) -> None:
+    path = write(tmp_path, '[[name]]\ncanonical = "Kim Jong Un"\n')
+    text = "Kim Jong-un met Putin. Kim Jong-un smiled. Kim Jong Un left."
+    found = flags(text, gazetteers=[path])
+    assert [text[f.start : f.end] for f in found] == ["Kim Jong-un", "Kim Jong-un"]
+    assert {f.suggestion for f in found} == {"Kim Jong Un"}
+
+
+def test_gazetteer_inline_toml() -> None:
+    result = textfix.clean("Pyong Yang.", gazetteers=[GAZETTEER])
+    assert result.text == "Pyongyang."
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "key"),
+    [
+        ('[[name]]\ncanonical = "A"\nspelling = ["B"]\n', 3, "spelling"),
+        ('[[name]]\nvariants = ["B"]\n', 1, "canonical"),
+        ('[[name]]\ncanonical = "A"\n\n[[name]]\ncanonical = "C"\nvariants = "D"\n', 6, "variants"),
+        ('[[name]]\ncanonical = "A"\nvariants = ["A"]\n', 3, "variants"),
+        (
+            '[[name]]\ncanonical = "A"\nvariants = ["B"]\n[[name]]\ncanonical = "C"\n'
+            'variants = ["B"]\n',
+            6,
+            "variants",
+        ),
+        (
+            '[[name]]\ncanonical = "A"\nvariants = ["B"]\n[[name]]\ncanonical = "B"\n',
+            5,
+            "canonical",
+        ),
+        ('[[names]]\ncanonical = "A"\n', 1, "names"),
+        ('[[name]]\ncanonical = "A"\nnote = 3\n', 3, "note"),
+    ],
+)
+def test_bad_gazetteer_names_file_line_and_key(
+    tmp_path: Path, body: str, line: int, key: str
+) -> None:
+    path = write(tmp_path, body)
+    with pytest.raises(RulePackError) as info:
+        load_gazetteers([path])
+    err = info.value
+    assert (err.path, err.line, err.key) == (path, line, key)
+    assert f"{path}:{line}" in str(err)
+
+
+def test_gazetteer_that_is_not_toml(tmp_path: Path) -> None:
+    path = write(tmp_path, '[[name]]\ncanonical = "A\n')
+    with pytest.raises(RulePackError) as info:
+        textfix.clean("x", gazetteers=[path])
+    assert info.value.path == path and info.value.line == 2
+
+
+def test_missing_gazetteer(tmp_path: Path) -> None:
+    with pytest.raises(RulePackError, match="cannot read gazetteer"):
+        load_gazetteers([str(tmp_path / "nope.toml")])
+
+
+# --- do no harm, pipeline, scale ----------------------------------------------------
+
+
+@pytest.mark.parametrize("path", sorted(CORPUS.glob("*.txt")), ids=lambda p: p.stem)
+def test_clean_corpus_gets_nothing_from_entities(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert run(text) == []
+
+
+def test_registered_after_sentences_in_the_default_pipeline() -> None:
+    names = [f.name for f in textfix.default_fixers(Options())]
+    assert "entities" in names
+    earlier = {"encoding", "artifacts", "spacing", "quotes", "sentences"}
+    later = {"calques", "lexicon", "grammar"}
+    i = names.index("entities")
+    assert not earlier & set(names[i + 1 :])
+    assert not later & set(names[:i])
+
+
+def test_pipeline_applies_above_threshold_only() -> None:
+    text = "Kim Jong-un spoke. Kim Jong-un left. Kim Jon-un returned."
+    pipe = Pipeline([EntitiesFixer()], min_confidence=0.7)
+    assert pipe.clean(text).text == text.replace("Jon-un", "Jong-un")
+    assert Pipeline([EntitiesFixer()], min_confidence=0.9).clean(text).text == text
+
+
+def _letters(i: int) -> str:
+    out = ""
+    for _ in range(4):
+        i, r = divmod(i, 26)
+        out += chr(97 + r)
+    return out
+
+
+def test_many_distinct_names_still_find_the_outlier() -> None:
+    # 20,000 distinct names, each written twice and crowded one letter apart,
+    # plus one outlier of a name written three times
+    body = " ".join(f"Then Zq{_letters(i)} met Zq{_letters(i)}." for i in range(20000))
+    text = body + " Ulaanbaatar grew. Ulaanbaatar froze. Ulaanbaatar voted. Ulanbaatar won."
+    found = run(text)
+    assert [(text[e.start : e.end], getattr(e, "replacement", None)) for e in found] == [
+        ("Ulanbaatar", "Ulaanbaatar")
+    ]

@@ -1,0 +1,854 @@
+"""One spelling per name in a document.
+
+Machine translation and hurried copy-editing leave a name spelt several ways
+in one article: ``Kim Jong-un`` twice and ``Kim Jon-un`` once, ``Pyongyang``
+five times and ``Pyongyan`` once. A reader (and a search index) takes them for
+different people and places. This fixer finds the names of a document, groups
+the spellings of each one, and
+
+- rewrites a rare outlier to the dominant spelling (``entities/outlier-spelling``,
+  unsafe, with a confidence built from the counts, the length of what differs
+  and how common the outlier is as a word: below the pipeline's threshold it
+  becomes a flag carrying the suggestion);
+- flags spacing and hyphenation variants of one name (``Kim Jong Un`` next to
+  ``Kim Jong-un``) with the dominant form as suggestion, without rewriting them
+  (``entities/inconsistent-form``);
+- rewrites the variants a user's gazetteer lists to their canonical name
+  (``entities/gazetteer``, safe: the user said so).
+
+What counts as a name: a run of capitalised words joined by single spaces,
+allowing lower-case particles between them (``Jean de la Fontaine``, ``Ludwig
+van Beethoven``, ``Mohammed bin Salman``), hyphenated and apostrophised parts
+(``Jong-un``, ``O'Neill``, ``al-Assad``); a possessive ``'s`` ends the name. A
+sentence's first word is dropped when it is a function word or a common word
+that the document never capitalises elsewhere (``Despite Kim`` is ``Kim``).
+
+Different names that merely look alike are never merged. The spelling being
+replaced must
+
+- differ from the dominant one in one token only, by one deletion, insertion,
+  substitution or transposition of adjacent letters (``Kim Jong Il`` and
+  ``Kim Il Sung`` are two tokens or two letters away from ``Kim Jong-un``);
+- differ in a part (a word, or a hyphen-separated piece) of at least three
+  letters; a part of four letters or fewer is only corrected inside a
+  multi-word name whose other words are identical (``Kim Jon-un``), never on
+  its own (``John``/``Joan``, ``Iran``/``Iraq``);
+- occur at most twice, while the dominant spelling occurs at least twice as
+  often and at least twice (``Sudan``/``South Sudan`` and ``Korea``/``North
+  Korea`` are not one token apart anyway);
+- not be a word of its own: wordfreq's Zipf frequency below 2.5 (``Joan``,
+  ``Lopes``, ``Petersen`` are real names and stay) and not written in lower
+  case elsewhere in the document;
+- not differ by an ending that makes another word (``Korea``/``Korean``,
+  ``Bahrain``/``Bahraini``, ``Putin``/``Putins``, ``Mario``/``Maria``).
+
+A gazetteer is a TOML file (a path in ``Options.gazetteers``) holding one
+``[[name]]`` table per name::
+
+    # names.toml
+    [[name]]
+    canonical = "Kim Jong-un"
+    variants = ["Kim Jong Un", "Kim Jon-un"]
+    note = "North Korean leader since 2011"     # optional, for the reader
+
+    [[name]]
+    canonical = "Pyongyang"
+    variants = ["Pyong Yang"]
+
+Every variant found in the text (whole words, case-sensitive, any run of
+spaces where the variant has one) is rewritten to its canonical name, and a
+canonical name is never treated as an outlier of another spelling. The same
+TOML text may be given inline instead of a path (an entry holding a line
+break is read as TOML). ``canonical`` is required; ``variants`` is a list of
+strings, none equal to its canonical name, none listed under two names and
+none the canonical name of another entry. Anything else raises
+:class:`textfix.packs.RulePackError` naming the file, the line and the key.
+
+Cost: one regex scan finds the names; counting is per name, not per
+character; candidate pairs are found through a one-deletion index (a token
+and its one-letter deletions), so no pair of names is ever compared unless
+they share a deletion. Documents with more than ``MAX_DISTINCT`` distinct
+tokens only count single tokens, not multi-word names.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import sys
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import regex
+
+from textfix.model import Document, Edit, Example, Fixer, Flag, Rule
+from textfix.options import Options
+from textfix.packs import RulePackError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+# --- rules ---------------------------------------------------------------------
+
+_PYONGYANG_DOC = (
+    "Pyongyang rejected the offer on Monday. Officials in Pyongyang said the talks "
+    "were over, and a spokesman for Pyongyang repeated it. By Friday Pyongyan had "
+    "changed its mind."
+)
+_KIM_DOC = (
+    "Kim Jong-un arrived on Wednesday. Reporters waited for Kim Jong-un at the "
+    "station, but Kim Jon-un left by car."
+)
+OUTLIER = Rule(
+    "entities/outlier-spelling",
+    "A name spelt once or twice in a way that is one letter off its dominant spelling",
+    safety="unsafe",
+    confidence=0.85,
+    examples=(
+        Example(_PYONGYANG_DOC, _PYONGYANG_DOC.replace("Pyongyan had", "Pyongyang had")),
+        Example(_KIM_DOC, _KIM_DOC.replace("Jon-un", "Jong-un")),
+        Example(
+            "Vladivostok is a port. The summit took place in Vladivostok, and the "
+            "leaders left Vladivostock by train.",
+            "Vladivostok is a port. The summit took place in Vladivostok, and the "
+            "leaders left Vladivostok by train.",
+        ),
+    ),
+    counter_examples=(
+        "Kim Jong-un met officials. Kim Jong-un spoke. His father Kim Jong Il and "
+        "his grandfather Kim Il Sung ruled before him; Kim Jong Il died in 2011.",
+        "Austria and Australia both use the euro? No: Austria does, Australia does "
+        "not. Austria borders Germany.",
+        "John grows beans. John's wife, Joan, grows dahlias, and John envies them.",
+        "Iran and Iraq fought a long war. Iran lost many soldiers, and so did Iraq.",
+        "South Sudan split from Sudan in 2011. Sudan kept Khartoum; Sudan lost oil.",
+        "North Korea and South Korea share a border. Korea was one country; North "
+        "Korea tested missiles while Korea watched.",
+        "Korea is divided. Korea has two capitals. Korean food is popular in Korea.",
+        "Maria met Mario. Maria and her brother Mario run the shop; Maria cooks.",
+    ),
+)
+INCONSISTENT = Rule(
+    "entities/inconsistent-form",
+    "One name written with different spacing or hyphenation in the same document",
+    safety="unsafe",
+    examples=(
+        Example(
+            "Kim Jong-un met Putin. Kim Jong-un smiled. Kim Jong Un left.",
+            flag="Kim Jong Un",
+        ),
+        Example(
+            "Jean-Paul Sartre wrote it. Critics praised Jean-Paul Sartre, and Jean "
+            "Paul Sartre replied.",
+            flag="Jean Paul Sartre",
+        ),
+    ),
+    counter_examples=(
+        "Van Gogh painted it. Vincent van Gogh died in 1890.",
+        "Kim Jong-un met Putin. Kim Jong Il, his father, had met him too.",
+        "Health Care Reform was the title. Healthcare costs rose.",
+    ),
+)
+_GAZ_EXAMPLE = '[[name]]\ncanonical = "Kim Jong-un"\nvariants = ["Kim Jong Un", "Kim Jon Un"]\n'
+GAZETTEER = Rule(
+    "entities/gazetteer",
+    "A variant listed in the user's gazetteer, rewritten to its canonical name",
+    safety="safe",
+    example_options=(("gazetteers", (_GAZ_EXAMPLE,)),),
+    examples=(
+        Example(
+            "Kim Jong Un met Putin in Vladivostok.",
+            "Kim Jong-un met Putin in Vladivostok.",
+        ),
+    ),
+    counter_examples=(
+        "Kim Jong-un met Putin. Kim Jong Il had met him before.",
+        "Kim Jong Unification is not a name in the gazetteer.",
+    ),
+)
+
+# --- names -------------------------------------------------------------------
+
+_L = r"[\p{L}\p{M}]"
+# a capitalised token with its hyphen and apostrophe parts; a possessive "'s"
+# is left out. The look-behind sits after the first letter so that the regex
+# engine can still scan for a capital letter quickly.
+_TOKEN_TAIL = rf"{_L}*+(?:(?:-|['’](?!s(?!{_L})))\p{{L}}{_L}*+)*+"
+_TOKEN = rf"\p{{Lu}}{_TOKEN_TAIL}"
+_PARTICLES = "de|del|della|der|den|di|da|das|dos|du|la|le|van|von|bin|ibn|ben|ter|ten|zu|af|av"
+_ARABIC_ARTICLES = "al|el|ad|an|ar|as|ash|at|az|ud|ul"
+_MENTION = regex.compile(
+    rf"\p{{Lu}}(?<![\p{{L}}\p{{M}}\d_'’-]\p{{Lu}}){_TOKEN_TAIL}"
+    rf"(?:[ \u00a0](?:(?:{_PARTICLES})[ \u00a0])*+(?:(?:{_ARABIC_ARTICLES})-)?+{_TOKEN})*+"
+    r"(?![\d_])"
+)
+_SPLIT = regex.compile(r"[^ \u00a0]++")
+# what may stand between a sentence end and the first word of the next sentence
+_OPENERS = frozenset(" \t\"'“”‘’«»([{*_#>–—-")
+_ENDERS = frozenset(".!?:;…\n\r")
+_SKELETON = str.maketrans("", "", " -'’\u00a0")
+_PARTS = re.compile(r"[-'’]")
+
+#: capitalised words that start sentences without being names
+STOPWORDS = frozenset(
+    """a about above after again against all also although among an and another any
+    are as at because before being both but by can could despite did do does during
+    each either even every few for from had has have he her here hers him his how
+    however i if in instead into is it its just many may meanwhile might more most
+    much my neither no nor not now of on once one only or other our out over per
+    perhaps since so some such than that the their them then there these they this
+    those though through thus to too under unless until upon us was we were what
+    when where whether which while who whom whose why will with within without would
+    yet you your yesterday today tonight tomorrow last next later earlier still
+    according dear hello thanks""".split()
+)
+
+#: endings that turn a name into another word (plural, demonym, gendered form)
+_END_INSERTIONS = frozenset("snaeio")
+_END_VOWELS = frozenset("aeiou")
+
+MIN_PART = 3  # a differing part shorter than this never merges
+SHORT_PART = 4  # a differing part this short needs a multi-word context
+MAX_OUTLIER_COUNT = 2
+MAX_WORD_ZIPF = 2.5  # an outlier at least this frequent in English is a real word
+MAX_COMPOUND_ZIPF = 3.0  # a joined form this frequent is a word (Healthcare)
+MAX_NGRAM = 3
+MAX_TOKEN_LETTERS = 40  # longer capitalised runs are not names
+MAX_MENTION_TOKENS = 6
+#: above this many distinct tokens only single tokens are counted
+MAX_DISTINCT = 200_000
+#: at most this many rare tokens are checked, against this many frequent ones
+MAX_RARE = 100_000
+MAX_DOMINANT = 50_000
+#: a rare token this close to more frequent names is too crowded to decide
+MAX_NEIGHBOURS = 3
+MAX_CANDIDATES = 24
+
+
+@lru_cache(maxsize=65536)
+def _zipf(word: str) -> float:
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "en")
+
+
+@lru_cache(maxsize=1 << 18)
+def _skel(surface: str) -> str:
+    return surface.casefold().translate(_SKELETON)
+
+
+def _one_edit(a: str, b: str) -> tuple[str, int] | None:
+    """``(kind, position)`` when ``a`` and ``b`` are one edit apart, else ``None``.
+
+    Kinds: ``sub`` (substitution), ``swap`` (adjacent transposition), ``ins``
+    (``b`` has one letter more) and ``del`` (``b`` has one letter less).
+    """
+    la, lb = len(a), len(b)
+    if a == b or abs(la - lb) > 1:
+        return None
+    i = 0
+    m = min(la, lb)
+    while i < m and a[i] == b[i]:
+        i += 1
+    if la == lb:
+        if a[i + 1 :] == b[i + 1 :]:
+            return ("sub", i)
+        if i + 1 < la and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]:
+            return ("swap", i)
+        return None
+    if la < lb:
+        return ("ins", i) if a[i:] == b[i + 1 :] else None
+    return ("del", i) if a[i + 1 :] == b[i:] else None
+
+
+def _starts_sentence(text: str, pos: int) -> bool:
+    """Whether the word at ``pos`` is the first of a sentence, line or text."""
+    k = pos
+    limit = max(0, pos - 12)
+    while k > limit and text[k - 1] in _OPENERS:
+        k -= 1
+    if k == 0:
+        return True
+    return text[k - 1] in _ENDERS
+
+
+def _is_particle(token: str) -> bool:
+    return token.islower()
+
+
+# --- gazetteers ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Gazetteer:
+    """Canonical names and the variants to rewrite to them."""
+
+    #: variant -> (canonical, source file)
+    variants: dict[str, tuple[str, str]]
+    canonicals: frozenset[str]
+
+    @property
+    def canonical_skeletons(self) -> frozenset[str]:
+        return frozenset(_skel(c) for c in self.canonicals)
+
+    @property
+    def variant_skeletons(self) -> frozenset[str]:
+        return frozenset(_skel(v) for v in self.variants) - self.canonical_skeletons
+
+
+_GAZ_KEYS = frozenset({"canonical", "variants", "note"})
+_TOML_LINE = re.compile(r"at line (\d+)")
+
+
+def _gaz_line(source: str, index: int, key: str | None) -> int | None:
+    """Line of ``key`` in the ``index``-th ``[[name]]`` table (or of the table)."""
+    lines = source.splitlines()
+    seen = -1
+    for n, line in enumerate(lines, 1):
+        if line.strip().replace(" ", "").startswith("[[name]]"):
+            seen += 1
+            if seen == index:
+                if key is None:
+                    return n
+                for m, later in enumerate(lines[n:], n + 1):
+                    stripped = later.strip()
+                    if stripped.startswith("["):
+                        break
+                    if stripped.split("=", 1)[0].strip().strip("\"'") == key:
+                        return m
+                return n
+    return None
+
+
+def parse_gazetteer(source: str, path: str) -> list[tuple[str, list[str], int]]:
+    """Validate one gazetteer's TOML text: ``(canonical, variants, entry index)`` each."""
+    try:
+        data = tomllib.loads(source)
+    except tomllib.TOMLDecodeError as exc:
+        m = _TOML_LINE.search(str(exc))
+        raise RulePackError(
+            path, f"not valid TOML: {exc}", int(m.group(1)) if m else None
+        ) from None
+    for key in data:
+        if key != "name":
+            line = next(
+                (
+                    n
+                    for n, ln in enumerate(source.splitlines(), 1)
+                    if ln.strip().lstrip("[").strip().startswith(key)
+                ),
+                None,
+            )
+            raise RulePackError(path, "unknown top-level key (expected [[name]] tables)", line, key)
+    entries = data.get("name", [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise RulePackError(path, "'name' must be a list of [[name]] tables", None, "name")
+    out = []
+    for index, entry in enumerate(entries):
+
+        def fail(message: str, key: str | None, _i: int = index) -> RulePackError:
+            return RulePackError(path, message, _gaz_line(source, _i, key), key)
+
+        for key in entry:
+            if key not in _GAZ_KEYS:
+                raise fail("unknown key in [[name]]", key)
+        canonical = entry.get("canonical")
+        if not isinstance(canonical, str) or not canonical.strip():
+            raise fail("every [[name]] needs a canonical name", "canonical")
+        variants = entry.get("variants", [])
+        if not isinstance(variants, list) or not all(
+            isinstance(v, str) and v.strip() for v in variants
+        ):
+            raise fail("variants must be a list of non-empty strings", "variants")
+        if canonical in variants:
+            raise fail(f"{canonical!r} is listed as a variant of itself", "variants")
+        note = entry.get("note", "")
+        if not isinstance(note, str):
+            raise fail("note must be a string", "note")
+        out.append((canonical.strip(), [v.strip() for v in variants], index))
+    return out
+
+
+def load_gazetteers(entries: Sequence[str]) -> Gazetteer | None:
+    """Read the gazetteers named in ``Options.gazetteers`` (paths or inline TOML)."""
+    if not entries:
+        return None
+    variants: dict[str, tuple[str, str]] = {}
+    where: dict[str, tuple[str, int, int]] = {}  # variant -> (path, entry index, ...)
+    canonicals: dict[str, tuple[str, int]] = {}
+    sources: dict[str, str] = {}
+    for number, entry in enumerate(entries, 1):
+        if "\n" in entry:
+            path, source = f"<gazetteer {number}>", entry
+        else:
+            path = entry
+            try:
+                source = Path(entry).read_text(encoding="utf-8")
+            except OSError as exc:
+                raise RulePackError(path, f"cannot read gazetteer: {exc.strerror or exc}") from None
+            except UnicodeDecodeError:
+                raise RulePackError(path, "gazetteer is not UTF-8") from None
+        sources[path] = source
+        for canonical, names, index in parse_gazetteer(source, path):
+            if canonical in variants:
+                vpath, vindex, _ = where[canonical]
+                raise RulePackError(
+                    path,
+                    f"{canonical!r} is a variant of {variants[canonical][0]!r} "
+                    f"({vpath}:{_gaz_line(sources[vpath], vindex, 'variants')})",
+                    _gaz_line(source, index, "canonical"),
+                    "canonical",
+                )
+            canonicals.setdefault(canonical, (path, index))
+            for v in names:
+                if v in canonicals:
+                    raise RulePackError(
+                        path,
+                        f"{v!r} is itself a canonical name",
+                        _gaz_line(source, index, "variants"),
+                        "variants",
+                    )
+                if v in variants and variants[v][0] != canonical:
+                    raise RulePackError(
+                        path,
+                        f"{v!r} is already a variant of {variants[v][0]!r}",
+                        _gaz_line(source, index, "variants"),
+                        "variants",
+                    )
+                variants[v] = (canonical, path)
+                where[v] = (path, index, 0)
+    return Gazetteer(variants, frozenset(canonicals))
+
+
+# --- the fixer ---------------------------------------------------------------------
+
+
+_Tokens = list[tuple[int, int, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Proposal:
+    replacement: str
+    confidence: float
+    message: str
+
+
+class EntitiesFixer(Fixer):
+    name = "entities"
+    rules = (OUTLIER, INCONSISTENT, GAZETTEER)
+
+    def __init__(self, gazetteer: Gazetteer | None = None) -> None:
+        self.gazetteer = gazetteer
+        self._canon = gazetteer.canonical_skeletons if gazetteer else frozenset()
+        self._variant_skels = gazetteer.variant_skeletons if gazetteer else frozenset()
+        self._gaz_pattern: regex.Pattern[str] | None = None
+        if gazetteer and gazetteer.variants:
+            alts = "|".join(
+                r"[ \t\u00a0]++".join(regex.escape(w) for w in v.split())
+                for v in sorted(gazetteer.variants, key=len, reverse=True)
+            )
+            self._gaz_pattern = regex.compile(
+                rf"(?<![\p{{L}}\p{{M}}\d_-])(?:{alts})(?![\p{{L}}\p{{M}}\d_]|-\p{{L}})"
+            )
+
+    # --- entry point -----------------------------------------------------------
+
+    def run(self, doc: Document) -> Iterator[Edit | Flag]:
+        text = doc.text
+        gazetteer: list[tuple[int, int]] = []
+        if self._gaz_pattern is not None:
+            for edit in self._gazetteer_edits(doc):
+                gazetteer.append((edit.start, edit.end))
+                yield edit
+        mentions = self._mentions(doc)
+        if not mentions:
+            return
+        counts, first = self._count(mentions)
+        families = _families(counts)
+        # what the gazetteer rewrites, the vote leaves alone (it runs again on
+        # the rewritten text in the pipeline's next pass)
+        taken = _Spans(gazetteer)
+        edits = []
+        for (s, e), p in sorted(self._outliers(text, mentions, counts, families).items()):
+            if not taken.overlaps(s, e):
+                edits.append((s, e))
+                yield Edit(s, e, p.replacement, OUTLIER.id, p.message, p.confidence)
+        taken = _Spans(sorted(gazetteer + edits))
+        for flag in self._inconsistent(mentions, counts, first, families):
+            if not taken.overlaps(flag.start, flag.end):
+                yield flag
+
+    # --- finding names ---------------------------------------------------------
+
+    def _gazetteer_edits(self, doc: Document) -> Iterator[Edit]:
+        assert self.gazetteer is not None and self._gaz_pattern is not None
+        for m in self._gaz_pattern.finditer(doc.text):
+            found = m.group()
+            key = " ".join(found.split())
+            canonical, path = self.gazetteer.variants[key]
+            if doc.overlaps_protected(m.start(), m.end()):
+                continue
+            yield Edit(
+                m.start(),
+                m.end(),
+                canonical,
+                GAZETTEER.id,
+                f"`{found}` → `{canonical}`: the gazetteer {path} lists it as a variant",
+                1.0,
+            )
+
+    def _mentions(self, doc: Document) -> list[_Tokens]:
+        """The names of ``doc``: each a list of ``(start, end, token)``."""
+        text = doc.text
+        raw: list[tuple[_Tokens, bool]] = []
+        mid: set[str] = set()
+        has_protected = bool(doc.protected)
+        for m in _MENTION.finditer(text):
+            s = m.start()
+            if has_protected and doc.overlaps_protected(s, m.end()):
+                continue
+            g = m.group()
+            if " " in g or "\u00a0" in g:
+                toks = [(s + t.start(), s + t.end(), t.group()) for t in _SPLIT.finditer(g)]
+                mid.update(t[2] for t in toks[1:])
+            else:
+                toks = [(s, m.end(), g)]
+            initial = _starts_sentence(text, s)
+            if not initial:
+                mid.add(g if len(toks) == 1 else toks[0][2])
+            raw.append((toks, initial))
+        # A sentence's first word is part of the name unless it is a function
+        # word, or a common word the document also writes in lower case
+        # ("Relations between Kim..."); a word alone is dropped too when the
+        # document never capitalises it elsewhere and it is a frequent English
+        # word ("Officials said").
+        leads = {toks[0][2].casefold() for toks, initial in raw if initial} - STOPWORDS
+        lower = _lowercase_words(text, leads) if leads else set()
+        out = []
+        for toks, initial in raw:
+            if initial:
+                first = toks[0][2]
+                low = first.casefold()
+                if (
+                    low in STOPWORDS
+                    or low in lower
+                    or (len(toks) == 1 and first not in mid and _zipf(low) >= 3.5)
+                ):
+                    toks = toks[1:]
+                    while toks and _is_particle(toks[0][2]):
+                        toks = toks[1:]
+            if toks:
+                out.append(toks)
+        return out
+
+    def _count(self, mentions: list[_Tokens]) -> tuple[Counter[str], dict[str, int]]:
+        """Occurrences of every name unit (1 to 3 tokens) and where each first occurs."""
+        counts: Counter[str] = Counter()
+        first: dict[str, int] = {}
+        distinct = len({t[2] for m in mentions for t in m})
+        max_n = 1 if distinct > MAX_DISTINCT else MAX_NGRAM
+        for m in mentions:
+            words = [t[2] for t in m[:MAX_MENTION_TOKENS]]
+            k = len(words)
+            for i in range(k):
+                if _is_particle(words[i]):
+                    continue
+                for n in range(1, min(max_n, k - i) + 1):
+                    if _is_particle(words[i + n - 1]):
+                        continue
+                    unit = " ".join(words[i : i + n])
+                    counts[unit] += 1
+                    if unit not in first:
+                        first[unit] = m[i][0]
+        return counts, first
+
+    # --- outliers ----------------------------------------------------------------
+
+    def _outliers(
+        self,
+        text: str,
+        mentions: list[_Tokens],
+        counts: Counter[str],
+        families: _Families,
+    ) -> dict[tuple[int, int], _Proposal]:
+        # token skeletons and their surfaces
+        tok_forms: dict[str, list[str]] = {}
+        for unit in counts:
+            if " " not in unit and not _is_particle(unit) and len(unit) <= MAX_TOKEN_LETTERS:
+                tok_forms.setdefault(_skel(unit), []).append(unit)
+        rare = [
+            s
+            for s in tok_forms
+            if len(s) >= MIN_PART and families.count.get(s, 0) <= MAX_OUTLIER_COUNT
+        ][:MAX_RARE]
+        if not rare:
+            return {}
+        # a one-deletion index of the tokens that could be a dominant spelling
+        common = sorted(
+            (s for s in tok_forms if len(s) >= MIN_PART and families.count.get(s, 0) >= 2),
+            key=lambda s: -families.count[s],
+        )[:MAX_DOMINANT]
+        index: dict[str, list[str]] = {}
+        for s in common:
+            index.setdefault(s, []).append(s)
+            for i in range(len(s)):
+                index.setdefault(s[:i] + s[i + 1 :], []).append(s)
+        neighbours: dict[str, list[str]] = {}
+        for o in rare:
+            found: set[str] = set()
+            for key in (o, *(o[:i] + o[i + 1 :] for i in range(len(o)))):
+                found.update(index.get(key, ()))
+                if len(found) > MAX_CANDIDATES:
+                    break  # a crowded neighbourhood: too many names to decide
+            else:
+                found.discard(o)
+            if len(found) > MAX_CANDIDATES:
+                continue
+            near = sorted(d for d in found if _one_edit(o, d) is not None)
+            if 0 < len(near) <= MAX_NEIGHBOURS:
+                neighbours[o] = near
+        if not neighbours:
+            return {}
+
+        judged: dict[tuple[str, str, int], _Proposal | None] = {}
+        best: dict[tuple[int, int], list[_Proposal]] = {}
+        for m in mentions:
+            toks = m[:MAX_MENTION_TOKENS]
+            words = [t[2] for t in toks]
+            for j, word in enumerate(words):
+                near = neighbours.get(_skel(word)) if not _is_particle(word) else None
+                if not near:
+                    continue
+                for i in range(max(0, j - MAX_NGRAM + 1), j + 1):
+                    for n in range(max(1, j - i + 1), MAX_NGRAM + 1):
+                        if i + n > len(words) or _is_particle(words[i]):
+                            continue
+                        if _is_particle(words[i + n - 1]):
+                            continue
+                        unit = words[i : i + n]
+                        for d in near:
+                            for form in tok_forms[d]:
+                                key = (" ".join(unit), form, j - i)
+                                if key not in judged:
+                                    judged[key] = self._judge(unit, j - i, form, counts, families)
+                                p = judged[key]
+                                if p is not None:
+                                    best.setdefault((toks[j][0], toks[j][1]), []).append(p)
+        proposals: dict[tuple[int, int], _Proposal] = {}
+        for span, ps in best.items():
+            if len({p.replacement for p in ps}) != 1:
+                continue  # two different names are one letter away: ambiguous
+            proposals[span] = max(ps, key=lambda p: p.confidence)
+        # an outlier that is written in lower case elsewhere is a word, not a name
+        words = {text[s:e].casefold() for s, e in proposals}
+        lower = _lowercase_words(text, words)
+        # never rewrite towards a spelling that is itself being rewritten
+        rewritten = {_skel(text[s:e]) for s, e in proposals}
+        return {
+            span: p
+            for span, p in proposals.items()
+            if text[span[0] : span[1]].casefold() not in lower
+            and _skel(p.replacement) not in rewritten
+        }
+
+    def _judge(
+        self,
+        unit: list[str],
+        j: int,
+        form: str,
+        counts: Counter[str],
+        families: _Families,
+    ) -> _Proposal | None:
+        """Whether ``unit`` with token ``j`` spelt ``form`` is the dominant spelling."""
+        o_tok = unit[j]
+        o_unit = " ".join(unit)
+        d_unit = " ".join([*unit[:j], form, *unit[j + 1 :]])
+        if counts.get(d_unit, 0) == 0:
+            return None
+        o_skel, d_skel = _skel(o_unit), _skel(d_unit)
+        c_o = families.count[o_skel]
+        c_d = families.count[d_skel]
+        if c_o > MAX_OUTLIER_COUNT or c_d < 2 or c_d < 2 * c_o:
+            return None
+        if o_skel in self._canon or _skel(o_tok) in self._canon:
+            return None
+        if d_skel in self._variant_skels or _skel(form) in self._variant_skels:
+            return None
+        # the differing part (a word, or a piece between hyphens)
+        o_parts = _PARTS.split(o_tok.casefold())
+        d_parts = _PARTS.split(form.casefold())
+        if len(o_parts) == len(d_parts):
+            diff = [(a, b) for a, b in zip(o_parts, d_parts, strict=True) if a != b]
+            if len(diff) != 1:
+                return None
+            po, pd = diff[0]
+        else:
+            po, pd = _skel(o_tok), _skel(form)
+        edit = _one_edit(po, pd)
+        if edit is None:
+            return None
+        part = max(len(po), len(pd))
+        if part < MIN_PART:
+            return None
+        short = part <= SHORT_PART
+        if short and len(unit) == 1:
+            return None
+        kind, pos = edit
+        last = max(len(po), len(pd)) - 1
+        if kind in ("ins", "del") and pos >= min(len(po), len(pd)):
+            extra = (pd if kind == "ins" else po)[-1]
+            if extra in _END_INSERTIONS:
+                return None
+        if kind == "sub" and pos == last and po[-1] in _END_VOWELS and pd[-1] in _END_VOWELS:
+            return None
+        z_o = _zipf(_skel(o_tok))
+        if z_o >= MAX_WORD_ZIPF:
+            return None
+        conf = 0.55 + 0.1 * min(c_d, 4) - 0.15 * (c_o - 1)
+        if len(o_skel) >= 8:
+            conf += 0.05
+        if len(unit) > 1:
+            conf += 0.05
+        if short:
+            conf -= 0.1
+        conf -= 0.15 * max(0.0, z_o - 1.5)
+        conf = round(min(0.99, max(0.3, conf)), 3)
+        forms = families.forms_of(d_skel, counts)
+        forms.sort(key=lambda fc: fc[0] != d_unit)
+        spelt = " and ".join(f"`{f}` {c} time{'s' if c != 1 else ''}" for f, c in forms[:3])
+        message = f"`{o_unit}` → `{d_unit}`: the document spells it {spelt} (edit distance 1)"
+        return _Proposal(form, conf, message)
+
+    # --- spacing and hyphenation variants -------------------------------------------
+
+    def _inconsistent(
+        self,
+        mentions: list[_Tokens],
+        counts: Counter[str],
+        first: dict[str, int],
+        families: _Families,
+    ) -> Iterator[Flag]:
+        # form -> (suggestion, message); None for a family's dominant form
+        suggest: dict[str, tuple[str, str] | None] = {}
+        for skel in families.multi_shape:
+            if len(skel) < 5 or _zipf(skel) >= MAX_COMPOUND_ZIPF:
+                continue
+            forms = families.forms_of(skel, counts)
+            if skel in self._canon and self.gazetteer is not None:
+                dominant = next(c for c in self.gazetteer.canonicals if _skel(c) == skel)
+            else:
+                dominant = min(forms, key=lambda fc: (-fc[1], first[fc[0]]))[0]
+            shape = dominant.casefold()
+            forms.sort(key=lambda fc: fc[0] != dominant)
+            listing = ", ".join(f"`{f}` {c}×" for f, c in forms[:4])
+            for f, _ in forms:
+                if f.casefold() == shape:
+                    suggest[f] = None
+                else:
+                    suggest[f] = (
+                        dominant,
+                        f"`{f}` and `{dominant}` are one name written two ways in this "
+                        f"document ({listing}); use one form",
+                    )
+        if not any(suggest.values()):
+            return
+        found: list[tuple[int, int, tuple[int, ...], tuple[str, str] | None]] = []
+        for m in mentions:
+            toks = m[:MAX_MENTION_TOKENS]
+            words = [t[2] for t in toks]
+            for i in range(len(words)):
+                for n in range(1, min(MAX_NGRAM, len(words) - i) + 1):
+                    unit = " ".join(words[i : i + n])
+                    if unit in suggest:
+                        starts = tuple(t[0] for t in toks[i : i + n])
+                        found.append((toks[i][0], toks[i + n - 1][1], starts, suggest[unit]))
+        # nested forms (``Jong Un`` inside ``Kim Jong Un``): the longest decides,
+        # whether it is flagged or the dominant form itself
+        found.sort(key=lambda f: (f[0] - f[1], f[0]))
+        claimed: set[int] = set()
+        out = []
+        for s, e, starts, hit in found:
+            if claimed.intersection(starts):
+                continue
+            claimed.update(starts)
+            if hit is not None:
+                out.append(Flag(s, e, INCONSISTENT.id, hit[1], hit[0]))
+        out.sort(key=lambda f: f.start)
+        yield from out
+
+
+class _Spans:
+    """Sorted, disjoint spans with a fast overlap test."""
+
+    __slots__ = ("spans", "starts")
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self.spans = spans
+        self.starts = [s for s, _ in spans]
+
+    def overlaps(self, start: int, end: int) -> bool:
+        i = bisect.bisect_left(self.starts, max(end, start + 1)) - 1
+        return i >= 0 and self.spans[i][1] > start
+
+
+class _Families:
+    """Name units grouped by skeleton (case, spaces, hyphens and apostrophes removed)."""
+
+    __slots__ = ("count", "multi_shape", "_members")
+
+    def __init__(self, counts: Counter[str]) -> None:
+        self.count: dict[str, int] = {}
+        shape: dict[str, str] = {}
+        self.multi_shape: set[str] = set()
+        for unit, c in counts.items():
+            s = _skel(unit)
+            self.count[s] = self.count.get(s, 0) + c
+            low = unit.casefold()
+            seen = shape.setdefault(s, low)
+            if seen != low:
+                self.multi_shape.add(s)
+        self._members: dict[str, list[str]] | None = None
+
+    def forms_of(self, skel: str, counts: Counter[str]) -> list[tuple[str, int]]:
+        """The surfaces of one family, most frequent first."""
+        if self._members is None:
+            self._members = {}
+            for u in counts:
+                self._members.setdefault(_skel(u), []).append(u)
+        members = self._members.get(skel, [])
+        return sorted(((u, counts[u]) for u in members), key=lambda uc: (-uc[1], uc[0]))
+
+
+def _families(counts: Counter[str]) -> _Families:
+    return _Families(counts)
+
+
+_LOWER_WORD = regex.compile(r"(?<![\p{L}\p{M}\d_'’-])\p{Ll}[\p{L}\p{M}'’-]*+")
+_CHUNK = 1 << 20
+
+
+def _lowercase_words(text: str, words: Iterable[str]) -> set[str]:
+    """Which of ``words`` occur in lower case, as whole words, in ``text``."""
+    wanted = set(words)
+    if not wanted:
+        return set()
+    found: set[str] = set()
+    pos = 0
+    n = len(text)
+    while pos < n:
+        end = min(n, pos + _CHUNK)
+        if end < n:  # cut at a space so that no word is split
+            cut = text.rfind(" ", pos, end)
+            end = cut + 1 if cut > pos else end
+        found.update(wanted.intersection(_LOWER_WORD.findall(text, pos, end)))
+        pos = end
+    return found
+
+
+def build(options: Options) -> Fixer | None:
+    return EntitiesFixer(load_gazetteers(options.gazetteers))
