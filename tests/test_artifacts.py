@@ -152,6 +152,7 @@ KEEP = [
     "From: Anna <anna@example.com>\nSee <https://example.com/a>.\n",
     "In HTML a break is `<br>` and a shortcode is `[ad_1]`.\n",
     "Use List<T>, Box<A> and Vec<u8>; I <3 it.\n",
+    'The "<br>" tag and the “[ad_1]” shortcode are what scrapers leave.\n',
     "[Music]\n[Applause]\nThank you all for coming.\n",
     "See the [ad guide](https://example.com/ads) first.\n",
     "We use cookies to remember your language and nothing else.\n",

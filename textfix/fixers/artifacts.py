@@ -337,7 +337,7 @@ class ArtifactsFixer(Fixer):
             found = sorted(self._inline_matches(inline_rules, text), key=lambda t: (t[0], -t[1]))
             pos = 0
             for s, e, rule in found:
-                if s >= pos and not doc.is_protected(s, e):
+                if s >= pos and not _quoted(text, s, e) and not doc.is_protected(s, e):
                     inline.append((s, e, rule))
                     pos = e
             for ls, le, line_runs in _runs_by_line(text, _runs(text, inline)):
@@ -493,6 +493,14 @@ class ArtifactsFixer(Fixer):
             ps = start if k == 0 else ms
             pe = end if k == len(run) - 1 else run[k + 1][0]
             yield _edit(rule, ps, pe, replacement if k == len(run) - 1 else "")
+
+
+# quotes around an artifact that is being talked about: the "<br>" tag
+_QUOTE_PAIRS = frozenset({'""', "''", "“”", "‘’", "«»", "»«", "„“", "``"})
+
+
+def _quoted(text: str, start: int, end: int) -> bool:
+    return 0 < start and end < len(text) and text[start - 1] + text[end] in _QUOTE_PAIRS
 
 
 def _first_match(
