@@ -373,8 +373,10 @@ def section_throughput(rep: Report, docs: list[str], repeat: int) -> None:
             f"Target: default pipeline ≥ {TARGET_FTFY_RATIO}× ftfy.fix_text — "
             f"measured {ratio:.2f}× ({'met' if ratio >= TARGET_FTFY_RATIO else 'MISSED'}). "
             f"textfix's encoding fixer gives exactly ftfy's damage-only output on "
-            f"{same}/{len(docs)} documents (HTML entities inside URLs and code are kept on "
-            f"purpose); {left} cleaned documents still look like mojibake to ftfy.badness. "
+            f"{same}/{len(docs)} documents (the others differ where ftfy stops decoding "
+            f"HTML entities for the rest of a document after its first '<', or where textfix "
+            f"keeps an entity inside a URL or code on purpose); {left} cleaned documents still "
+            f"look like mojibake to ftfy.badness. "
             f"Peak RSS of the benchmark process so far: {peak_rss_mb():.0f} MB."
         ),
     )
