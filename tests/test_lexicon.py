@@ -308,3 +308,17 @@ def test_a_document_of_distinct_non_words_is_bounded() -> None:
 def test_capitalised_word_after_a_preposition_is_taken_for_a_place() -> None:
     assert flagged("The convoy drove through Zirkon before dawn.") == {}
     assert flagged("The convoy passed a Zirkon before dawn.") == {"Zirkon": "lexicon/untranslated"}
+
+
+def test_a_common_misspelling_in_the_english_list_is_a_typo_but_never_fixed() -> None:
+    # wordfreq's web data lists 'improvment' (rarely); 'improvement' is far commoner
+    text = "The mayor promised an improvment of the signs."
+    (flag,) = run(text)
+    assert isinstance(flag, Flag)
+    assert (flag.rule, flag.suggestion) == ("lexicon/typo", "improvement")
+    # a listed word may be real, so even with the evidence it is not rewritten
+    both = "The mayor promised an improvment. The improvement never came."
+    result = clean(both)
+    assert result.edits == [] and [f.suggestion for f in result.flags] == ["improvement"]
+    # and a rare word beside no far commoner one is left alone
+    assert flagged("The cat sat on the windowsill and yawned at the gloaming.") == {}

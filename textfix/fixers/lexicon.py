@@ -73,6 +73,8 @@ GERMAN_NOUN = 2.3
 TYPO_TARGET = 3.0
 #: ... and beat the runner-up by this many Zipf points
 TYPO_MARGIN = 1.0
+#: a rare English word (Zipf < EN_KNOWN) is a typo only this much below its candidate
+RARE_MARGIN = 2.5
 #: the document's own vocabulary: words it uses this often are never flagged
 DOC_VOCABULARY = 3
 MIN_LETTERS = 4
@@ -327,9 +329,10 @@ class Verdict:
     other: str = ""  # the source word of a compound, or the typo suggestion
     distance: int = 0
     alternatives: tuple[str, ...] = ()
+    rare: bool = False  # the word is in the English list, if rarely
 
 
-def typo_candidates(key: str) -> tuple[int, list[tuple[float, str]]]:
+def typo_candidates(key: str, exhaustive: bool = True) -> tuple[int, list[tuple[float, str]]]:
     """Common English words (Zipf ≥ TYPO_TARGET) within edit distance 1, else 2.
 
     Returns the distance searched and the ``(zipf, word)`` pairs found,
@@ -347,7 +350,7 @@ def typo_candidates(key: str) -> tuple[int, list[tuple[float, str]]]:
         if v is not None:
             found.update((v,) if isinstance(v, str) else v)
     near = [(en[w], w) for w in found if osa_distance(key, w, 1) == 1]
-    if near or len(key) < 6:
+    if near or len(key) < 6 or not exhaustive:
         return 1, sorted(near, reverse=True)
     for d in d1:
         for probe in _deletes1(d):
@@ -432,19 +435,72 @@ def _judge(key: str, langs: tuple[str, ...], thorough: bool = True) -> Verdict |
     lang, z = _source_guess(key, langs)
     if z >= SOURCE_COMMON and z - en_z >= SOURCE_MARGIN:
         return Verdict("untranslated", lang, z)
-    if en_z > 0.0 or not key.isalpha():
-        return None  # a rare English word, or a word with an apostrophe
+    if not key.isalpha():
+        return None  # a word with an apostrophe
+    if en_z > 0.0:
+        # a rare English word: wordfreq's web data holds common misspellings
+        # (improvment); one is a typo only beside a far commoner word, and even
+        # then only flagged, since rare words are real words too (terrorises)
+        if not thorough or len(key) < 5:
+            return None
+        distance, cands = typo_candidates(key, exhaustive=False)
+        if (
+            cands
+            and _dominant(cands)
+            and cands[0][0] >= en_z + RARE_MARGIN
+            and _plausible(key, cands[0][1], 2)
+        ):
+            return Verdict("typo", zipf=cands[0][0], other=cands[0][1], distance=1, rare=True)
+        return None
     if not thorough:
         return Verdict("unknown")
+    if _derived(key):
+        return None  # deduplicated, sharding, undill: English word plus affix
     distance, cands = typo_candidates(key)
-    if distance == 1 and cands and _dominant(cands):
+    if distance == 1 and cands and _dominant(cands) and _plausible(key, cands[0][1], 1):
         return Verdict("typo", zipf=cands[0][0], other=cands[0][1], distance=1)
     compound = _compound(key, langs)
     if compound is not None:
         return compound
-    if cands and _dominant(cands):
+    if cands and _dominant(cands) and _plausible(key, cands[0][1], distance):
         return Verdict("typo", zipf=cands[0][0], other=cands[0][1], distance=distance)
     return Verdict("unknown", alternatives=tuple(w for _, w in cands[:3]))
+
+
+_PREFIXES = ("de", "re", "un", "pre", "non", "sub", "co", "mis", "anti", "multi", "over", "under")
+_SUFFIXES = ("s", "es", "ed", "d", "ing", "er", "ers", "ly", "able", "ness", "ings")
+
+
+def _derived(key: str) -> bool:
+    """True when ``key`` is a common English word with a prefix or suffix added."""
+    common = LEXICONS.common
+    stems = [key]
+    for p in _PREFIXES:
+        if key.startswith(p) and len(key) - len(p) >= 4:
+            stems.append(key[len(p) :])
+    for stem in stems:
+        if stem != key and stem in common:
+            return True
+        for suf in _SUFFIXES:
+            if stem.endswith(suf) and len(stem) - len(suf) >= 3:
+                base = stem[: -len(suf)]
+                if base in common or base + "e" in common:
+                    return True
+                if len(base) > 3 and base[-1] == base[-2] and base[:-1] in common:
+                    return True  # shipping, planned
+    return False
+
+
+def _plausible(word: str, candidate: str, strictness: int) -> bool:
+    """Typos keep the first letter; looser matches must keep the last one too.
+
+    Technical names are English words with letters added in front (``pytest``,
+    ``lxml``, ``gunicorn``) and inflections differ at the end (``senates``):
+    neither is a typo.
+    """
+    if word[0] != candidate[0]:
+        return False
+    return strictness < 2 or word[-1] == candidate[-1]
 
 
 def _dominant(cands: list[tuple[float, str]]) -> bool:
@@ -627,7 +683,7 @@ class LexiconFixer(Fixer):
                     if v is not None and (v.kind != "unknown" or unknown):
                         cands.append(_Candidate(w, k, False, v))
                 elif w.istitle() and not w.isupper():
-                    if (v is not None and v.kind != "unknown") or (
+                    if (v is not None and v.kind != "unknown" and not v.rare) or (
                         "de" in langs and german_noun(k) >= GERMAN_NOUN
                     ):
                         cands.append(_Candidate(w, k, True, v))
@@ -677,7 +733,7 @@ class LexiconFixer(Fixer):
                 if c.title and named:
                     continue
                 verdict = c.verdict
-                if verdict is None:
+                if verdict is None or (c.title and verdict.rare):
                     continue
                 if verdict.lang and _foreign_phrase(text, start, end, verdict.lang):
                     continue  # a quotation in the source language, not a slip
@@ -706,7 +762,7 @@ class LexiconFixer(Fixer):
         elif v.kind == "typo":
             suggestion = v.other.capitalize() if c.title else v.other
             # a capitalised word at a sentence start may be a name: never rewritten
-            if not c.title and _uses(text, v.other):
+            if not c.title and not v.rare and _uses(text, v.other):
                 confidence = CONFIDENCE_D1 if v.distance == 1 else CONFIDENCE_D2
                 yield Edit(
                     start,
