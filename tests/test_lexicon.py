@@ -322,3 +322,12 @@ def test_a_common_misspelling_in_the_english_list_is_a_typo_but_never_fixed() ->
     assert result.edits == [] and [f.suggestion for f in result.flags] == ["improvement"]
     # and a rare word beside no far commoner one is left alone
     assert flagged("The cat sat on the windowsill and yawned at the gloaming.") == {}
+
+
+def test_technical_names_and_derived_words_are_not_typos() -> None:
+    # letters added in front of an English word, or an English word plus an affix
+    text = "Run pytest against lxml behind gunicorn; the records were deduplicated first."
+    assert flagged(text) == {}
+    unknown = flagged(text, lexicon_unknown=True)
+    assert set(unknown.values()) == {"lexicon/unknown"}
+    assert "deduplicated" not in unknown
