@@ -255,6 +255,23 @@ def test_a_user_pack_adds_rules_and_disables_built_ins(tmp_path: Path) -> None:
     assert "artifacts/click-here" not in ids
 
 
+STARS_PACK = """
+[pack]
+fixer = "artifacts"
+
+[[rule]]
+id = "stars"
+summary = "A divider of stars"
+pattern = '''\\*{3,}'''
+"""
+
+
+def test_a_user_rule_without_triggers_runs_on_every_line(tmp_path: Path) -> None:
+    fixer = artifacts.build(Options(rule_packs=(write(tmp_path, "stars.toml", STARS_PACK),)))
+    result = Pipeline([fixer]).clean("One.\n***\nTwo. *** stays.\n*****\n")
+    assert result.text == "One.\nTwo. *** stays.\n"
+
+
 def test_a_pack_for_another_fixer_is_not_ours(tmp_path: Path) -> None:
     pack = write(tmp_path, "other.toml", '[pack]\nfixer = "somebody-else"\n')
     assert artifacts.build(Options(rule_packs=(pack,))).rules == FIXER.rules
@@ -293,6 +310,12 @@ def test_a_pack_for_another_fixer_is_not_ours(tmp_path: Path) -> None:
             "glue",
         ),
         ('[pack]\nfixer = "artifacts"\ndisable = ["artifacts/no-such-rule"]\n', 3, "disable"),
+        (
+            '[pack]\nfixer = "artifacts"\n\n[[rule]]\nid = "wp-shortcode"\nsummary = "s"\n'
+            "pattern = 'a'\n",
+            5,
+            "id",
+        ),
     ],
 )
 def test_pack_errors_name_file_line_and_key(

@@ -214,9 +214,14 @@ class ArtifactsFixer(Fixer):
         documented = []
         seen: set[str] = set()
         for k, (pack, source) in enumerate(packs):
-            for pr in pack.rules:
+            for index, pr in enumerate(pack.rules):
                 if pr.id in seen:
-                    raise RulePackError(pack.path, f"rule {pr.id} is already defined", None, "id")
+                    raise RulePackError(
+                        pack.path,
+                        f"rule {pr.id} is already defined",
+                        _line_of(source, index, "id"),
+                        "id",
+                    )
                 seen.add(pr.id)
             rules += _validate(pack, source, disabled, trusted=k == 0)
             documented += [pr.rule for pr in pack.rules if pr.id not in disabled]
@@ -236,7 +241,8 @@ class ArtifactsFixer(Fixer):
         a document element, or a tag none of the HTML rules knows (an XML
         vocabulary). Plain text wrapped in ``<p>…</p>`` is not markup.
         """
-        if not text.rstrip().endswith(">"):
+        tail = text[-256:].rstrip() or text.rstrip()  # no copy of a long text
+        if not tail.endswith(">"):
             return False
         if _MARKUP_DECL.match(text):
             return True
@@ -312,8 +318,9 @@ class ArtifactsFixer(Fixer):
                     break
         for rule in untriggered:
             for m in _finditer(rule, text):
-                ls = rfind("\n", 0, m.start()) + 1
-                yield ls, _line_end(text, ls), rule
+                if "\n" not in m.group():  # a whole line, not a stretch of several
+                    ls = rfind("\n", 0, m.start()) + 1
+                    yield ls, _line_end(text, ls), rule
 
     def run(self, doc: Document) -> Iterator[Edit | Flag]:
         text = doc.text
