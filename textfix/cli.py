@@ -339,7 +339,7 @@ def _options(args: argparse.Namespace, cfg: Config) -> Options:
 
 def _precheck_packs(options: Options) -> None:
     """Missing or unparsable packs fail before any file is touched."""
-    import tomllib
+    from textfix.config import tomllib
 
     for path in (*options.rule_packs, *options.gazetteers):
         if "\n" in path:  # an inline gazetteer: its fixer validates it
