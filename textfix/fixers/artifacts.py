@@ -26,6 +26,7 @@ stay too.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -60,6 +61,10 @@ GLUES = ("none", "space", "break")
 # (see ArtifactsFixer._is_markup).
 _MARKUP_DECL = regex.compile(r"\s*+(?:<\?xml|<!(?i:doctype)|<!--|<(?i:html|svg|rss|feed|math)\b)")
 _FIRST_TAG = regex.compile(r"\s*+(?=<[A-Za-z])")
+# Markdown structure (an ATX heading or a code fence at a line start): inline
+# HTML in Markdown is the author's (<p align="center">, <br> in a table cell).
+# Stdlib re: a fixed internal pattern, about twice as fast here as regex.
+_MARKDOWN = re.compile(r"(?:^|\n)(?:#{1,6}[ \t]+\S|[ ]{0,3}(?:```|~~~))")
 # characters after which a removed line-breaking tag becomes a line break
 _SENTENCE_END = frozenset('.!?…:;"”’»)')
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -257,8 +262,12 @@ class ArtifactsFixer(Fixer):
                     return False
         return True
 
-    def _active(self, rules: Sequence[_Rule], lower: str, markup: bool) -> list[_Rule]:
-        return [r for r in rules if not (markup and r.skip_in_markup) and r.triggered(lower)]
+    def _active(self, rules: Sequence[_Rule], text: str, lower: str) -> list[_Rule]:
+        """The rules whose triggers occur, minus markup-shy ones on a markup document."""
+        active = [r for r in rules if r.triggered(lower)]
+        if any(r.skip_in_markup for r in active) and (self._is_markup(text) or _is_markdown(text)):
+            active = [r for r in active if not r.skip_in_markup]
+        return active
 
     def _inline_matches(self, rules: list[_Rule], text: str) -> Iterator[tuple[int, int, _Rule]]:
         # one pass per distinct pattern: each starts with a literal ("[", "<")
@@ -327,10 +336,9 @@ class ArtifactsFixer(Fixer):
         if not text:
             return
         lower = text.lower()
-        markup = self._is_markup(text)
-        inline_rules = self._active(self._inline_rules, lower, markup)
-        line_rules = self._active(self._line_rules, lower, markup)
-        end_rules = self._active(self._end_rules, lower, markup)
+        inline_rules = self._active(self._inline_rules, text, lower)
+        line_rules = self._active(self._line_rules, text, lower)
+        end_rules = self._active(self._end_rules, text, lower)
         if not (inline_rules or line_rules or end_rules):
             return
 
@@ -508,6 +516,12 @@ _QUOTE_PAIRS = frozenset({'""', "''", "“”", "‘’", "«»", "»«", "„�
 
 def _quoted(text: str, start: int, end: int) -> bool:
     return 0 < start and end < len(text) and text[start - 1] + text[end] in _QUOTE_PAIRS
+
+
+def _is_markdown(text: str) -> bool:
+    if not ("\n#" in text or "```" in text or "~~~" in text or text.startswith("#")):
+        return False
+    return _MARKDOWN.search(text) is not None
 
 
 def _first_match(
