@@ -351,6 +351,20 @@ def test_pipeline_applies_above_threshold_only() -> None:
     assert Pipeline([EntitiesFixer()], min_confidence=0.9).clean(text).text == text
 
 
+def test_big_documents_vote_section_by_section(monkeypatch: pytest.MonkeyPatch) -> None:
+    section = "Pyongyang said no. Envoys met in Pyongyang. Pyongyang waited.\n"
+    text = section + "Pyongyan agreed.\n" + section * 3
+    assert [e.replacement for e in edits(text)] == ["Pyongyang"]
+    # with sections of one line, the outlier's line holds no other spelling
+    monkeypatch.setattr(entities, "WINDOW", len(section))
+    assert edits(text) == []
+    assert list(entities._windows(text)) == [
+        (0, len(section)),
+        (len(section), len(section) + 17),
+        *[(len(section) * k + 17, len(section) * (k + 1) + 17) for k in range(1, 4)],
+    ]
+
+
 def _letters(i: int) -> str:
     out = ""
     for _ in range(4):

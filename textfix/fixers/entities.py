@@ -65,10 +65,13 @@ none the canonical name of another entry. Anything else raises
 :class:`textfix.packs.RulePackError` naming the file, the line and the key.
 
 Cost: one regex scan finds the names; counting is per name, not per
-character; candidate pairs are found through a one-deletion index (a token
-and its one-letter deletions), so no pair of names is ever compared unless
-they share a deletion. Documents with more than ``MAX_DISTINCT`` distinct
-tokens only count single tokens, not multi-word names.
+character; candidate pairs come from a one-deletion index of the frequent
+tokens (a token and its one-letter deletions), so two names are compared only
+when they share a deletion, and a rare token with too many such neighbours is
+skipped as undecidable. A document with more than ``MAX_DISTINCT`` distinct
+tokens counts single tokens only, and a document longer than ``WINDOW``
+characters is voted on in sections of that size (cut at line breaks), which
+bounds the memory one document takes.
 """
 
 from __future__ import annotations
@@ -465,7 +468,15 @@ class EntitiesFixer(Fixer):
             for edit in self._gazetteer_edits(doc):
                 gazetteer.append((edit.start, edit.end))
                 yield edit
-        mentions = self._mentions(doc)
+        for lo, hi in _windows(text):
+            yield from self._vote(doc, lo, hi, gazetteer)
+
+    def _vote(
+        self, doc: Document, lo: int, hi: int, gazetteer: list[tuple[int, int]]
+    ) -> Iterator[Edit | Flag]:
+        """Outliers and inconsistent forms among the names of ``text[lo:hi]``."""
+        text = doc.text
+        mentions = self._mentions(doc, lo, hi)
         if not mentions:
             return
         counts, first = self._count(mentions)
@@ -474,7 +485,8 @@ class EntitiesFixer(Fixer):
         # the rewritten text in the pipeline's next pass)
         taken = _Spans(gazetteer)
         edits = []
-        for (s, e), p in sorted(self._outliers(text, mentions, counts, families).items()):
+        outliers = self._outliers(text, lo, hi, mentions, counts, families)
+        for (s, e), p in sorted(outliers.items()):
             if not taken.overlaps(s, e):
                 edits.append((s, e))
                 yield Edit(s, e, p.replacement, OUTLIER.id, p.message, p.confidence)
@@ -502,13 +514,13 @@ class EntitiesFixer(Fixer):
                 1.0,
             )
 
-    def _mentions(self, doc: Document) -> list[_Tokens]:
-        """The names of ``doc``: each a list of ``(start, end, token)``."""
+    def _mentions(self, doc: Document, lo: int, hi: int) -> list[_Tokens]:
+        """The names of ``doc.text[lo:hi]``: each a list of ``(start, end, token)``."""
         text = doc.text
         raw: list[tuple[_Tokens, bool]] = []
         mid: set[str] = set()
         has_protected = bool(doc.protected)
-        for m in _MENTION.finditer(text):
+        for m in _MENTION.finditer(text, lo, hi):
             s = m.start()
             if has_protected and doc.overlaps_protected(s, m.end()):
                 continue
@@ -528,7 +540,7 @@ class EntitiesFixer(Fixer):
         # document never capitalises it elsewhere and it is a frequent English
         # word ("Officials said").
         leads = {toks[0][2].casefold() for toks, initial in raw if initial} - STOPWORDS
-        lower = _lowercase_words(text, leads) if leads else set()
+        lower = _lowercase_words(text, lo, hi, leads) if leads else set()
         out = []
         for toks, initial in raw:
             if initial:
@@ -572,6 +584,8 @@ class EntitiesFixer(Fixer):
     def _outliers(
         self,
         text: str,
+        lo: int,
+        hi: int,
         mentions: list[_Tokens],
         counts: Counter[str],
         families: _Families,
@@ -646,7 +660,7 @@ class EntitiesFixer(Fixer):
             proposals[span] = max(ps, key=lambda p: p.confidence)
         # an outlier that is written in lower case elsewhere is a word, not a name
         words = {text[s:e].casefold() for s, e in proposals}
-        lower = _lowercase_words(text, words)
+        lower = _lowercase_words(text, lo, hi, words)
         # never rewrite towards a spelling that is itself being rewritten
         rewritten = {_skel(text[s:e]) for s, e in proposals}
         return {
@@ -830,24 +844,42 @@ def _families(counts: Counter[str]) -> _Families:
 
 _LOWER_WORD = regex.compile(r"(?<![\p{L}\p{M}\d_'’-])\p{Ll}[\p{L}\p{M}'’-]*+")
 _CHUNK = 1 << 20
+#: the vote looks at a document in sections of this many characters at most
+WINDOW = 1 << 21
 
 
-def _lowercase_words(text: str, words: Iterable[str]) -> set[str]:
-    """Which of ``words`` occur in lower case, as whole words, in ``text``."""
+def _lowercase_words(text: str, lo: int, hi: int, words: Iterable[str]) -> set[str]:
+    """Which of ``words`` occur in lower case, as whole words, in ``text[lo:hi]``."""
     wanted = set(words)
     if not wanted:
         return set()
     found: set[str] = set()
-    pos = 0
-    n = len(text)
-    while pos < n:
-        end = min(n, pos + _CHUNK)
-        if end < n:  # cut at a space so that no word is split
-            cut = text.rfind(" ", pos, end)
-            end = cut + 1 if cut > pos else end
-        found.update(wanted.intersection(_LOWER_WORD.findall(text, pos, end)))
-        pos = end
+    for a, b in _windows(text, lo, hi, _CHUNK):
+        found.update(wanted.intersection(_LOWER_WORD.findall(text, a, b)))
     return found
+
+
+def _windows(
+    text: str, lo: int = 0, hi: int | None = None, size: int = 0
+) -> Iterator[tuple[int, int]]:
+    """``text[lo:hi]`` cut into pieces of about ``size`` characters at line breaks.
+
+    A document bigger than ``WINDOW`` is a series of sections to the vote: a
+    name's spellings are compared within one section, which bounds the memory
+    one document can take.
+    """
+    hi = len(text) if hi is None else hi
+    size = size or WINDOW
+    pos = lo
+    while pos < hi:
+        end = min(hi, pos + size)
+        if end < hi:
+            cut = text.rfind("\n", pos, end)
+            if cut <= pos:
+                cut = text.rfind(" ", pos, end)
+            end = cut + 1 if cut > pos else end
+        yield pos, end
+        pos = end
 
 
 def build(options: Options) -> Fixer | None:
