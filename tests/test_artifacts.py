@@ -470,3 +470,16 @@ def test_pathological_inputs_finish(text: str) -> None:
     """Inputs that make naive patterns quadratic (speed itself is measured in bench/)."""
     result = only_artifacts(text)
     assert apply_edits(text, result.edits) == result.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Some code:\n\n    Share this:\n    [ad_1]\n\nEnd of code.\n",
+        "Example:\n\n```\nShare this:\n<br>\n```\n\nDone.\n",
+        "The output ends with:\n\n    Source link\n",
+    ],
+)
+def test_artifact_lines_inside_code_blocks_stay(text: str) -> None:
+    result = only_artifacts(text)
+    assert result.edits == [], result.explain()

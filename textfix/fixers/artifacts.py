@@ -363,17 +363,17 @@ class ArtifactsFixer(Fixer):
                     partial[ls] = (le, edits, _apply(text, ls, le, edits))
         if line_rules:
             for ls, le, rule in self._line_matches(line_rules, text, lower):
-                if ls not in removable and ls not in partial and not doc.is_protected(ls, le):
+                if ls not in removable and ls not in partial and not _line_protected(doc, ls, le):
                     removable[ls] = (le, rule)
             # a line that only its inline artifacts kept from matching goes whole,
             # or the next run would remove it
             for ls, (le, _, cleaned) in list(partial.items()):
                 rule = _first_match(line_rules, cleaned)
-                if rule is not None and not doc.is_protected(ls, le):
+                if rule is not None and not _line_protected(doc, ls, le):
                     removable[ls] = (le, rule)
                     del partial[ls]
         if end_rules:
-            self._trailing(text, end_rules, removable, partial)
+            self._trailing(doc, end_rules, removable, partial)
 
         yield from self._remove_lines(text, removable, doc)
         for _, edits, _ in partial.values():
@@ -381,12 +381,13 @@ class ArtifactsFixer(Fixer):
 
     def _trailing(
         self,
-        text: str,
+        doc: Document,
         end_rules: list[_Rule],
         removable: dict[int, tuple[int, _Rule]],
         partial: dict[int, tuple[int, list[Edit], str]],
     ) -> None:
         """Mark ``end`` lines that only blank or removable lines follow."""
+        text = doc.text
         le = len(text)
         while True:
             ls = text.rfind("\n", 0, le) + 1
@@ -395,7 +396,7 @@ class ArtifactsFixer(Fixer):
                     rule = _first_match(end_rules, partial[ls][2])
                 else:
                     rule = _first_match(end_rules, text, ls, le)
-                if rule is None:
+                if rule is None or _line_protected(doc, ls, le):
                     return
                 removable[ls] = (le, rule)
                 partial.pop(ls, None)
@@ -516,6 +517,16 @@ _QUOTE_PAIRS = frozenset({'""', "''", "“”", "‘’", "«»", "»«", "„�
 
 def _quoted(text: str, start: int, end: int) -> bool:
     return 0 < start and end < len(text) and text[start - 1] + text[end] in _QUOTE_PAIRS
+
+
+def _line_protected(doc: Document, ls: int, le: int) -> bool:
+    """A line that is (part of) code, or cut into by a protected span.
+
+    A URL inside a "Click here" line does not protect it: the line goes whole.
+    A line that starts inside a protected span (a fenced or indented code
+    block) does.
+    """
+    return doc.is_protected(ls, le) or (le > ls and doc.overlaps_protected(ls, ls + 1))
 
 
 def _is_markdown(text: str) -> bool:
