@@ -35,11 +35,14 @@ once; only the few suspicious words are then located in the text.
 from __future__ import annotations
 
 import bisect
+import operator
 import re
 import threading
 import unicodedata
+from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 
 from textfix.model import Document, Edit, Example, Fixer, Flag, Rule
@@ -170,35 +173,124 @@ _FLOORS = {"de": GERMAN_NOUN, "ru": 3.3}
 _ZIPFS = [round(9 - i / 100, 2) for i in range(1001)]
 
 
+_HASH_MASK = (1 << 40) - 1  # 40 bits: a non-word looks known once in 10**12 / n
+_VALUE_BITS = 20
+_VALUE_MASK = (1 << _VALUE_BITS) - 1
+
+
+class HashedWords:
+    """A read-only word → Zipf map that keeps ten bytes a word, not the word.
+
+    Each word is stored as 40 bits of its ``hash()`` in a sorted array beside
+    its value (a frequency bucket), and looked up by bisection. A collision is
+    unlikely (a non-word matches one of 300 000 words once in three million
+    look-ups) and would only make one rare word look known.
+    The string hash is salted per process, which is fine: the table is built
+    in the process that uses it.
+    """
+
+    __slots__ = ("_hashes", "_values")
+
+    def __init__(self, words: list[str], values: list[int], typecode: str = "H") -> None:
+        # hash and value packed in one int below 2**60 sort fast; every step runs in C
+        packed = list(
+            map(
+                operator.or_,
+                map(operator.lshift, map(operator.and_, map(hash, words), repeat(_HASH_MASK)),
+                    repeat(_VALUE_BITS)),
+                values,
+            )
+        )  # fmt: skip
+        packed.sort()
+        self._hashes = array("q", map(operator.rshift, packed, repeat(_VALUE_BITS)))
+        self._values = array(typecode, map(operator.and_, packed, repeat(_VALUE_MASK)))
+
+    def __len__(self) -> int:
+        return len(self._hashes)
+
+    def values(self, word: str) -> list[int]:
+        """Every value stored under ``word`` (a multimap lookup)."""
+        h = hash(word) & _HASH_MASK
+        hashes = self._hashes
+        i = bisect.bisect_left(hashes, h)
+        out = []
+        while i < len(hashes) and hashes[i] == h:
+            out.append(self._values[i])
+            i += 1
+        return out
+
+    def bucket(self, word: str) -> int:
+        h = hash(word) & _HASH_MASK
+        i = bisect.bisect_left(self._hashes, h)
+        if i < len(self._hashes) and self._hashes[i] == h:
+            return self._values[i]
+        return -1
+
+    def get(self, word: str, default: float = 0.0) -> float:
+        b = self.bucket(word)
+        return default if b < 0 else _ZIPFS[b]
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and self.bucket(word) >= 0
+
+    def __getitem__(self, word: str) -> float:
+        b = self.bucket(word)
+        if b < 0:
+            raise KeyError(word)
+        return _ZIPFS[b]
+
+
 class Lexicons:
-    """The frequency lists, loaded on first use and shared by every fixer."""
+    """The frequency lists, loaded on first use and shared by every fixer.
+
+    Only the words the hot path compares as strings are kept as strings: the
+    common English words (a set, for one C-level set difference per document)
+    and the prefix lists of compounding languages. Everything else is a
+    :class:`HashedWords` table.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.RLock()  # loaders call each other
-        self._en: dict[str, float] | None = None
-        self._sources: dict[str, dict[str, float]] = {}
+        self._en: HashedWords | None = None
+        self._sources: dict[str, HashedWords] = {}
         self._prefixes: dict[str, list[str]] = {}
         self._top: dict[str, dict[str, float]] = {}
-        self._typo: dict[str, str | tuple[str, ...]] | None = None
-        self._en_common: list[str] | None = None
-        self._common: frozenset[str] | None = None
+        self._typo: HashedWords | None = None
+        self._en_common: list[str] = []
+        self._common: frozenset[str] = frozenset()
 
     @property
-    def en(self) -> dict[str, float]:
+    def en(self) -> HashedWords:
         """Every English word wordfreq knows (Zipf ≥ 1), with its Zipf frequency."""
         if self._en is None:
             with self._lock:
                 if self._en is None:
-                    en: dict[str, float] = {}
-                    for i, words in enumerate(_buckets("en")):
-                        z = _zipf(i)
-                        for w in words:
-                            if w.isalpha() or "'" in w:
-                                en[w] = z
-                    self._en = en
+                    self._load_en()
+        assert self._en is not None
         return self._en
 
-    def source(self, lang: str) -> dict[str, float]:
+    def _load_en(self) -> None:
+        words: list[str] = []
+        values: list[int] = []
+        common: set[str] = set()
+        frequent: list[str] = []
+        known = int(round((9 - EN_KNOWN) * 100))
+        target = int(round((9 - TYPO_TARGET) * 100))
+        for i, bucket in enumerate(_buckets("en")):
+            words += bucket
+            values += [i] * len(bucket)
+            if i <= known:
+                common.update(bucket)
+            if i <= target:
+                # sentence-initial forms of the commonest words ("The", "However")
+                common.update(map(str.capitalize, bucket))
+                frequent += [w for w in bucket if w.isalpha()]
+        self._common = frozenset(common)
+        frequent.sort()
+        self._en_common = frequent
+        self._en = HashedWords(words, values)
+
+    def source(self, lang: str) -> HashedWords:
         """Common words of ``lang`` that English does not use (Zipf < EN_KNOWN)."""
         got = self._sources.get(lang)
         if got is None:
@@ -208,36 +300,39 @@ class Lexicons:
                     got = self._sources[lang] = self._load_source(lang)
         return got
 
-    def _load_source(self, lang: str) -> dict[str, float]:
+    def _load_source(self, lang: str) -> HashedWords:
         en = self.en
+        common = self.common
         floor = _FLOORS.get(lang, SOURCE_COMMON)
         last = int(round((9 - floor) * 100))
         prefix_last = int(round((9 - 2.5) * 100))
         top_last = int(round((9 - FUNCTION_WORD) * 100))
-        out: dict[str, float] = {}
+        words: list[str] = []
+        values: list[int] = []
         top: dict[str, float] = {}
         prefixes: list[str] = []
         deepest = min(floor, 2.5) if lang in COMPOUND_LANGS else floor
-        for i, words in enumerate(_buckets(lang, deepest)):
-            z = _zipf(i)
-            for w in words:
-                if not w.isalpha():
-                    continue
-                if i <= top_last and z > en.get(w, 0.0) + 0.5:
-                    top[w] = z
-                if i <= prefix_last and lang in COMPOUND_LANGS and len(w) >= 6:
-                    prefixes.append(w)
-                if i <= last and len(w) >= MIN_LETTERS and en.get(w, 0.0) < EN_KNOWN:
-                    out[w] = z
-                    if lang == "ru" and not w.isascii():
-                        latin = w.translate(_CYRILLIC)
-                        if len(latin) >= 5 and en.get(latin, 0.0) < EN_KNOWN:
-                            out.setdefault(latin, z)
+        for i, bucket in enumerate(_buckets(lang, deepest)):
+            if i <= top_last:
+                z = _zipf(i)
+                for w in bucket:
+                    if w.isalpha() and z > en.get(w, 0.0) + 0.5:
+                        top[w] = z
+            if i <= prefix_last and lang in COMPOUND_LANGS:
+                prefixes += [w for w in bucket if len(w) >= 6 and w.isalpha()]
+            if i <= last:
+                # words English uses commonly can never be flagged: not kept
+                kept = [w for w in bucket if len(w) >= MIN_LETTERS and w not in common]
+                if lang == "ru":
+                    latin = [w.translate(_CYRILLIC) for w in kept if not w.isascii()]
+                    kept += [w for w in latin if len(w) >= 5 and w not in common]
+                words += kept
+                values += [i] * len(kept)
         if prefixes:
             prefixes.sort()
             self._prefixes[lang] = prefixes
         self._top[lang] = top
-        return out
+        return HashedWords(words, values)
 
     def function_words(self, lang: str) -> dict[str, float]:
         """The commonest words of ``lang`` (Zipf ≥ FUNCTION_WORD) that English uses less."""
@@ -251,43 +346,33 @@ class Lexicons:
 
     @property
     def common(self) -> frozenset[str]:
-        """English words with Zipf ≥ EN_KNOWN, as a set for C-speed set difference."""
-        if self._common is None:
-            en = self.en
-            common = {w for w, z in en.items() if z >= EN_KNOWN}
-            # sentence-initial forms of the commonest words too ("The", "However")
-            common.update(w.capitalize() for w, z in en.items() if z >= TYPO_TARGET)
-            self._common = frozenset(common)
+        """English words with Zipf ≥ EN_KNOWN (and the commonest capitalised), as a set."""
+        if self._en is None:
+            self.en  # noqa: B018 - loads the lists
         return self._common
 
     @property
     def en_common(self) -> list[str]:
         """Sorted English words with Zipf ≥ TYPO_TARGET."""
-        if self._en_common is None:
-            words = sorted(w for w, z in self.en.items() if z >= TYPO_TARGET and w.isalpha())
-            self._en_common = words
+        if self._en is None:
+            self.en  # noqa: B018 - loads the lists
         return self._en_common
 
     @property
-    def typo_index(self) -> dict[str, str | tuple[str, ...]]:
-        """Symmetric-delete index: each common English word and its one-letter deletions."""
+    def typo_index(self) -> HashedWords:
+        """Symmetric-delete index: each common English word and its one-letter
+        deletions, mapped to the word's position in :attr:`en_common`."""
         if self._typo is None:
             with self._lock:
                 if self._typo is None:
-                    index: dict[str, str | tuple[str, ...]] = {}
-                    for w in self.en_common:
-                        if len(w) < 3:
-                            continue
-                        for d in (w, *_deletes1(w)):
-                            v = index.get(d)
-                            if v is None:
-                                index[d] = w
-                            elif isinstance(v, str):
-                                if v != w:
-                                    index[d] = (v, w)
-                            elif w not in v:
-                                index[d] = (*v, w)
-                    self._typo = index
+                    keys: list[str] = []
+                    positions: list[int] = []
+                    for n, w in enumerate(self.en_common):
+                        if len(w) >= 3:
+                            probes = (w, *_deletes1(w))
+                            keys += probes
+                            positions += [n] * len(probes)
+                    self._typo = HashedWords(keys, positions, typecode="I")
         return self._typo
 
 
@@ -342,22 +427,19 @@ def typo_candidates(key: str, exhaustive: bool = True) -> tuple[int, list[tuple[
     missing letters or two substitutions.
     """
     en = LEXICONS.en
-    index = LEXICONS.typo_index
+    words = LEXICONS.en_common
+    lookup = LEXICONS.typo_index.values
     d1 = _deletes1(key)
-    found: set[str] = set()
+    found: set[int] = set()
     for probe in (key, *d1):
-        v = index.get(probe)
-        if v is not None:
-            found.update((v,) if isinstance(v, str) else v)
-    near = [(en[w], w) for w in found if osa_distance(key, w, 1) == 1]
+        found.update(lookup(probe))
+    near = [(en[w], w) for w in map(words.__getitem__, found) if osa_distance(key, w, 1) == 1]
     if near or len(key) < 6 or not exhaustive:
         return 1, sorted(near, reverse=True)
     for d in d1:
         for probe in _deletes1(d):
-            v = index.get(probe)
-            if v is not None:
-                found.update((v,) if isinstance(v, str) else v)
-    far = [(en[w], w) for w in found if osa_distance(key, w, 2) == 2]
+            found.update(lookup(probe))
+    far = [(en[w], w) for w in map(words.__getitem__, found) if osa_distance(key, w, 2) == 2]
     return 2, sorted(far, reverse=True)
 
 
