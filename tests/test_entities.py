@@ -149,6 +149,7 @@ def test_transposition_and_substitution() -> None:
         # a real surname close to another
         "Lopez won. Lopez scored. Lopez left. Lopes arrived.",
         "Peterson spoke. Peterson voted. Peterson left. Petersen stayed.",
+        "Karin spoke. Karin left. Karin came. Katrin stayed.",
         # the outlier is an ordinary word elsewhere in the document
         "Marlow sailed. Marlow wrote. Marlow slept. The harbour was shallow; Marrow ate.",
     ],

@@ -36,7 +36,7 @@ replaced must
 - occur at most twice, while the dominant spelling occurs at least twice as
   often and at least twice (``Sudan``/``South Sudan`` and ``Korea``/``North
   Korea`` are not one token apart anyway);
-- not be a word of its own: wordfreq's Zipf frequency below 2.5 (``Joan``,
+- not be a word of its own: wordfreq's Zipf frequency below 1.8 (``Joan``, ``Katrin``,
   ``Lopes``, ``Petersen`` are real names and stay) and not written in lower
   case elsewhere in the document;
 - not differ by an ending that makes another word (``Korea``/``Korean``,
@@ -218,7 +218,7 @@ _END_VOWELS = frozenset("aeiou")
 MIN_PART = 3  # a differing part shorter than this never merges
 SHORT_PART = 4  # a differing part this short needs a multi-word context
 MAX_OUTLIER_COUNT = 2
-MAX_WORD_ZIPF = 2.5  # an outlier at least this frequent in English is a real word
+MAX_WORD_ZIPF = 1.8  # an outlier at least this frequent in English is a real word or name
 MAX_COMPOUND_ZIPF = 3.0  # a joined form this frequent is a word (Healthcare)
 MAX_NGRAM = 3
 MAX_TOKEN_LETTERS = 40  # longer capitalised runs are not names
@@ -730,7 +730,7 @@ class EntitiesFixer(Fixer):
             conf += 0.05
         if short:
             conf -= 0.1
-        conf -= 0.15 * max(0.0, z_o - 1.5)
+        conf -= 0.15 * max(0.0, z_o - 1.0)
         conf = round(min(0.99, max(0.3, conf)), 3)
         forms = families.forms_of(d_skel, counts)
         forms.sort(key=lambda fc: fc[0] != d_unit)
