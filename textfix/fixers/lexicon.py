@@ -4,8 +4,8 @@ Machine translation passes source words through (``Landesstraße``, ``Schubser``
 translates half a compound (``gleisbed`` for *Gleisbett*) and scraped text
 carries plain typos (``Isloation``). A frequency lexicon finds most of them
 cheaply. The lexicons are wordfreq's bundled frequency lists, read once per
-process straight from their data files (nothing is downloaded) and then only
-looked up in plain dicts.
+process straight from their data files (nothing is downloaded), down to a
+frequency floor, and kept as sorted hash arrays (:class:`HashedWords`).
 
 What the fixer reports:
 
@@ -16,16 +16,24 @@ What the fixer reports:
   prefix with a German or Dutch word but not with any common English one (a
   half-translated compound).
 - ``lexicon/typo``: a lower-case (or sentence-initial) word unknown in English
-  with one clearly dominant English word within edit distance 1 or 2. When the
-  document itself uses the suggested word elsewhere, the fix is proposed as an
-  unsafe edit; otherwise it stays a flag.
+  with one clearly dominant English word within edit distance 1 or 2 (same
+  first letter), or a rare listed misspelling beside a far commoner word.
+  When the document itself uses the suggested word elsewhere, a lower-case
+  unknown word is fixed by an unsafe edit (confidence 0.85 at distance 1,
+  applied by default; 0.7 at distance 2, shown as a flag); otherwise, and for
+  capitalised or listed words, it stays a flag with the suggestion.
 - ``lexicon/unknown``: any other unknown lower-case word, only when the
   ``lexicon_unknown`` option is on.
 
 Exempt: words of fewer than four letters, all-caps and mixed-case words,
 capitalised words that look like names, words in protected spans, words the
 document uses three or more times, words in the user's word list, words with
-digits, and the parts of hyphenated compounds that English knows.
+digits, the parts of hyphenated compounds that English knows, English words
+with a common affix, and words inside a quoted source-language phrase.
+
+Russian is matched both in Cyrillic and in one Latin transliteration
+(BGN/PCGN-like: ``khorosho``, ``segodnya``); other romanisations (``horosho``)
+are not recognised.
 
 The hot path splits the text on white space into a set of distinct chunks
 (C speed), tokenises each distinct chunk once and looks each distinct word up
