@@ -264,10 +264,12 @@ def test_the_seed_article_raises_nothing() -> None:
 
 
 def test_large_text_is_read_in_blocks() -> None:
-    sentence = "The quick brown fox jumps over the lazy dog near the river bank. "
-    text = sentence * 40000 + "A single trottoir remains."
-    assert len(text) > 2 << 20
-    assert flagged(text) == {"trottoir": "lexicon/untranslated"}
+    sentence = "The quick brown fox jumps over the lazy dog near the river bank.\n"
+    text = sentence * 400 + "A single trottoir remains, said  the   guide."
+    assert LexiconFixer._chunks(text, block=100) == set(text.split())
+    assert LexiconFixer._chunks(text, block=1 << 20) == set(text.split())
+    lines = "\n".join(f"word{i % 97}x" for i in range(5000))
+    assert LexiconFixer._chunks(lines, block=64) == set(lines.split())
 
 
 def test_build_reads_options() -> None:

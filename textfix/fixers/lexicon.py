@@ -117,6 +117,8 @@ _OPENERS = "\"'“‘«([{*_—–- \t\u00a0"
 # word characters for the look-arounds: "3rd", "COVID19", "snake_case" are not words.
 _WORD = re.compile(r"(?<!\w)(?<!\w['’])[^\W\d_]++(?:['’][^\W\d_]++)*+(?!\w)")
 
+_SPACE = re.compile(r"\s")
+
 _CYRILLIC = str.maketrans(
     {
         "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh",
@@ -720,8 +722,8 @@ class LexiconFixer(Fixer):
         while pos < n:
             end = min(n, pos + block)
             if end < n:
-                sp = text.find(" ", end)
-                end = n if sp < 0 else sp
+                sp = _SPACE.search(text, end)
+                end = n if sp is None else sp.start()
             out.update(text[pos:end].split())
             pos = end
         return out
