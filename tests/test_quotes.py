@@ -183,6 +183,19 @@ def test_hard_wrapped_paragraph_is_one_unit() -> None:
     assert result.text == text and result.flags == []
 
 
+def test_short_one_line_paragraphs_stay_apart() -> None:
+    text = (
+        '"We must fight on.\nPutin told Kim that the talks were useful.\n"We will win," he said.\n'
+    )
+    units = quotes.text_units(Document(text))
+    assert len(units) == 3
+    result = textfix.clean(text, select=["quotes"])
+    assert result.text == text
+    assert quote_rules(result) == ["quotes/unbalanced"]
+    [flag] = result.flags
+    assert text[flag.start : flag.end] == '"We must'
+
+
 def test_text_units_split_long_lines_and_group_wrapped_ones() -> None:
     doc = Document("a long line " * 20 + "\nnext\n\nshort\nlines\n\nshort\n")
     units = quotes.text_units(doc)

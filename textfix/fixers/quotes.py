@@ -74,6 +74,8 @@ _CLOSER_FOR = {'"': '"', "“": "”", "„": "“", "«": "»", "»": "«"}
 #: a paragraph with more quote marks than this, one every 8 characters or more
 #: densely, is data (CSV, JSON, a list of strings), not prose
 DENSE_MARKS = 100
+#: how a line that ends a sentence (or a quotation) ends
+_ENDS = frozenset('.!?:;"”’»)…')
 #: the longest line of a hard-wrapped paragraph
 WRAP_WIDTH = 100
 
@@ -82,16 +84,22 @@ def text_units(doc: Document) -> list[tuple[int, int]]:
     """The paragraphs a quotation or a parenthesis may span.
 
     One line is one paragraph in scraped text, but a hard-wrapped paragraph
-    (a block of short lines with no blank line between them) is one unit.
+    (a block of short lines with no blank line between them, most of them
+    breaking off in mid-sentence) is one unit. Short one-line paragraphs
+    that each end a sentence stay apart.
     """
+    text = doc.text
     units: list[tuple[int, int]] = []
     block: list[tuple[int, int]] = []
 
     def flush() -> None:
         if len(block) > 1 and all(e - s <= WRAP_WIDTH for s, e in block):
-            units.append((block[0][0], block[-1][1]))
-        else:
-            units.extend(block)
+            open_ends = sum(1 for s, e in block[:-1] if text[s:e].rstrip()[-1:] not in _ENDS)
+            if 2 * open_ends >= len(block) - 1:
+                units.append((block[0][0], block[-1][1]))
+                block.clear()
+                return
+        units.extend(block)
         block.clear()
 
     for s, e in doc.paragraphs:
