@@ -338,11 +338,12 @@ class QuotesFixer(Fixer):
                 role = "C"
             if role in ("G", "S"):
                 if role == "G" and m.fix is None:
+                    # only between Latin letters: in Hebrew ״ is written " (צה"ל)
                     if cur is not None:
-                        if text[m.pos + 1].isalnum():
+                        if _latin_alnum(text[m.pos + 1]) and _latin_alnum(text[m.pos - 1], ".,;!?"):
                             m.fix = self._insert(m.pos + 1, GLUED)
                     elif (
-                        text[m.pos - 1].isalnum() or text[m.pos - 1] in ".;!?"
+                        _latin_alnum(text[m.pos - 1], ".;!?") and _latin_alnum(text[m.pos + 1])
                     ) and not _STRING_PREFIX.search(text, max(s, m.pos - 3), m.pos):
                         m.fix = self._insert(m.pos, GLUED)
                     if m.fix is not None:
@@ -434,6 +435,11 @@ class QuotesFixer(Fixer):
                 )
             return Edit(*edit, UNCLOSED, self._msg(UNCLOSED), self._conf(UNCLOSED))
         return None
+
+
+def _latin_alnum(ch: str, also: str = "") -> bool:
+    """A Latin letter or a digit (or one of ``also``)."""
+    return ch.isalnum() and ch < "\u0250" or ch in also
 
 
 def _feet_inches(text: str, pos: int, limit: int) -> bool:
