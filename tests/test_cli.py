@@ -540,3 +540,13 @@ def test_jsonl_fix_with_first_change_after_many_batches(tmp_path: Path) -> None:
     os.utime(f, (1_000_000_000, 1_000_000_000))
     assert run("fix", "late.jsonl", cwd=tmp_path).returncode == 0
     assert f.stat().st_mtime == 1_000_000_000
+
+
+def test_clean_copies_empty_files_too(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "empty.txt").write_bytes(b"")
+    (src / "empty.jsonl").write_bytes(b"")
+    assert run("clean", "src", "-o", "out", "-q", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "out" / "empty.txt").read_bytes() == b""
+    assert (tmp_path / "out" / "empty.jsonl").read_bytes() == b""

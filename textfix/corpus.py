@@ -907,6 +907,9 @@ class Runner:
         entry = st.entry
         assert entry is not None
         self.files += 1
+        s = self.settings
+        if st.writer is None and s.mode == "clean" and not s.diff and st.target.dest:
+            st.writer = AtomicWriter(st.target.dest)  # an empty file still gets its copy
         if st.writer is not None:
             try:
                 st.writer.commit()
