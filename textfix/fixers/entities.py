@@ -616,9 +616,11 @@ class EntitiesFixer(Fixer):
         for o in rare:
             found: set[str] = set()
             for key in (o, *(o[:i] + o[i + 1 :] for i in range(len(o)))):
-                found.update(index.get(key, ()))
-                if len(found) > MAX_CANDIDATES:
-                    break  # a crowded neighbourhood: too many names to decide
+                hit = index.get(key)
+                if hit is not None:
+                    found.update(hit)
+                    if len(found) > MAX_CANDIDATES:
+                        break  # a crowded neighbourhood: too many names to decide
             else:
                 found.discard(o)
             if len(found) > MAX_CANDIDATES:
@@ -631,13 +633,14 @@ class EntitiesFixer(Fixer):
 
         judged: dict[tuple[str, str, int], _Proposal | None] = {}
         best: dict[tuple[int, int], list[_Proposal]] = {}
+        suspects = {form for o in neighbours for form in tok_forms[o]}
         for m in mentions:
             toks = m[:MAX_MENTION_TOKENS]
-            words = [t[2] for t in toks]
-            for j, word in enumerate(words):
-                near = neighbours.get(_skel(word)) if not _is_particle(word) else None
-                if not near:
+            for j, tok in enumerate(toks):
+                if tok[2] not in suspects:
                     continue
+                words = [t[2] for t in toks]
+                near = neighbours[_skel(tok[2])]
                 for i in range(max(0, j - MAX_NGRAM + 1), j + 1):
                     for n in range(max(1, j - i + 1), MAX_NGRAM + 1):
                         if i + n > len(words) or _is_particle(words[i]):
