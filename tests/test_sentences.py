@@ -62,6 +62,7 @@ LOWER = "sentences/lowercase-start"
         ("The leaders met in 2011. he later resigned.", "2011. he later"),
         ('He called it "a disaster". and then he left.', 'disaster". and then'),
         ("Talks ended. they", "ended. they"),
+        ("Mr. Smith left the room. then he came back.", "room. then he"),
     ],
 )
 def test_lowercase_start_is_flagged(text: str, span: str) -> None:

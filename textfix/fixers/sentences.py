@@ -64,7 +64,9 @@ _WORD_BEFORE = regex.compile(
 #: capitalised words inside a sentence: names, as the document itself uses them
 _UPPER = regex.compile(r"\p{Lu}")
 _MID_NAME = regex.compile(r"(?<=[\p{L},;:][ ])\p{Lu}[\p{Ll}'’-]++")
-_LIST_ITEM = regex.compile(r"[ \t]*+(?:[-*•+–][ \t]|\(?\w{1,3}[.)][ \t]|>)")
+_LIST_ITEM = regex.compile(
+    r"[ \t]*+(?:[-*•+–][ \t]|\(?(?:\d{1,3}|[a-zA-Z]|[ivxIVX]{1,4})[.)][ \t]|>)"
+)
 _ENUMERATOR = regex.compile(r"(?:\d{1,2}|[a-zA-Z]|[ivxIVX]{1,4})")
 _BRACKETS = regex.compile(r"[()\[\]{}]")
 _EMOTICON_LEFT = frozenset(":;=-o'^")
