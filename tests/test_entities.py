@@ -281,6 +281,13 @@ def test_gazetteer_inline_toml() -> None:
     assert result.text == "Pyongyang."
 
 
+def test_gazetteer_variant_matches_any_run_of_spaces() -> None:
+    gaz = '[[name]]\ncanonical = "Kim Jong-un"\nvariants = ["Kim  Jong Un"]\n'
+    text = "Kim Jong Un and Kim   Jong Un met; Kim Jong Unity did not."
+    result = textfix.clean(text, gazetteers=[gaz], select=["entities"])
+    assert result.text == "Kim Jong-un and Kim Jong-un met; Kim Jong Unity did not."
+
+
 @pytest.mark.parametrize(
     ("body", "line", "key"),
     [

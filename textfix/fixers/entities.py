@@ -373,7 +373,7 @@ def parse_gazetteer(source: str, path: str) -> list[tuple[str, list[str], int]]:
         note = entry.get("note", "")
         if not isinstance(note, str):
             raise fail("note must be a string", "note")
-        out.append((canonical.strip(), [v.strip() for v in variants], index))
+        out.append((" ".join(canonical.split()), [" ".join(v.split()) for v in variants], index))
     return out
 
 
@@ -382,7 +382,7 @@ def load_gazetteers(entries: Sequence[str]) -> Gazetteer | None:
     if not entries:
         return None
     variants: dict[str, tuple[str, str]] = {}
-    where: dict[str, tuple[str, int, int]] = {}  # variant -> (path, entry index, ...)
+    where: dict[str, tuple[str, int]] = {}  # variant -> (path, entry index)
     canonicals: dict[str, tuple[str, int]] = {}
     sources: dict[str, str] = {}
     for number, entry in enumerate(entries, 1):
@@ -399,7 +399,7 @@ def load_gazetteers(entries: Sequence[str]) -> Gazetteer | None:
         sources[path] = source
         for canonical, names, index in parse_gazetteer(source, path):
             if canonical in variants:
-                vpath, vindex, _ = where[canonical]
+                vpath, vindex = where[canonical]
                 raise RulePackError(
                     path,
                     f"{canonical!r} is a variant of {variants[canonical][0]!r} "
@@ -424,7 +424,7 @@ def load_gazetteers(entries: Sequence[str]) -> Gazetteer | None:
                         "variants",
                     )
                 variants[v] = (canonical, path)
-                where[v] = (path, index, 0)
+                where[v] = (path, index)
     return Gazetteer(variants, frozenset(canonicals))
 
 
