@@ -278,3 +278,21 @@ def _square(x: int) -> int:
 def test_ordered_map_keeps_order_in_parallel() -> None:
     tasks = ((_square, (i,)) for i in range(200))
     assert list(ordered_map(tasks, jobs=2, window=5)) == [i * i for i in range(200)]
+
+
+def test_gitignore_above_the_folder_applies_inside_a_repository(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    for rel in ["docs/a.txt", "docs/drafts/b.txt", "docs/sub/c.txt"]:
+        p = repo / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text("x")
+    (repo / ".gitignore").write_text("drafts/\ndocs/sub/\n")
+    docs = repo / "docs"
+    # not a repository yet: a .gitignore above the folder given is not ours to read
+    found, _ = collect([str(docs)], Selector(base=docs))
+    assert _names(found, docs) == ["a.txt", "drafts/b.txt", "sub/c.txt"]
+    (repo / ".git").mkdir()
+    found, _ = collect([str(docs)], Selector(base=docs))
+    assert _names(found, docs) == ["a.txt"]
+    found, _ = collect([str(docs)], Selector(base=docs, respect_gitignore=False))
+    assert len(found) == 3

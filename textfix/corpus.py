@@ -5,7 +5,8 @@ What this module promises, because people run it over thousands of files:
 * **Finding files.** Folders recurse; a file is taken when its path matches an
   ``include`` glob (default ``*.txt``, ``*.md``, ``*.jsonl``) and no
   ``exclude`` glob. Globs use ``.gitignore`` syntax, and ``.gitignore`` files
-  found while walking are honoured. Symbolic links met while walking are not
+  are honoured: those found while walking and those above the folder given,
+  up to the top of its git repository. Symbolic links met while walking are not
   followed, so nothing outside the tree given is ever read or written.
   Version-control and virtualenv folders are always skipped.
 * **Reading.** Binary files (a NUL byte in the first 8 KB) are skipped with a
@@ -148,7 +149,20 @@ def _gitignore(folder: Path) -> pathspec.GitIgnoreSpec | None:
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
+def _parent_gitignores(root: Path) -> list[tuple[Path, Any]]:
+    """``.gitignore`` files above ``root`` up to its repository's top (none outside a repo)."""
+    found: list[tuple[Path, Any]] = []
+    for folder in root.parents:
+        spec = _gitignore(folder)
+        if spec is not None:
+            found.append((folder, spec))
+        if (folder / ".git").exists():
+            return found[::-1]
+    return []
+
+
 def _ignored_by_git(path: Path, is_dir: bool, specs: list[tuple[Path, Any]]) -> bool:
+    path = path.absolute()
     for folder, spec in specs:
         rel = path.relative_to(folder).as_posix()
         if spec.match_file(rel + "/" if is_dir else rel):
@@ -205,9 +219,12 @@ def collect(
         root = p
         specs: list[tuple[Path, Any]] = []
         if selector.respect_gitignore:
-            spec = _gitignore(root)
+            root_abs = root.absolute()
+            if not (root_abs / ".git").exists():
+                specs += _parent_gitignores(root_abs)
+            spec = _gitignore(root_abs)
             if spec is not None:
-                specs.append((root, spec))
+                specs.append((root_abs, spec))
         _walk(root, root, selector, specs, add, problems, skip_dirs)
     return out, problems
 
@@ -244,7 +261,7 @@ def _walk(
             if selector.respect_gitignore:
                 spec = _gitignore(path)
                 if spec is not None:
-                    sub = [*specs, (path, spec)]
+                    sub = [*specs, (path.absolute(), spec)]
             _walk(path, root, selector, sub, add, problems, skip_dirs)
         elif entry.is_file(follow_symlinks=False) and selector.included(rel):
             add(path, root)
