@@ -93,6 +93,8 @@ CAP = 0.99
 PENALTY = 0.1
 #: a match must lie within this many characters of its anchor
 WINDOW = 160
+#: room for the anchor word itself after the start of a hit
+_WORD_SLACK = 48
 #: the sentence that ``context`` sees reaches at most this far either side of the hit
 SENTENCE_REACH = 300
 
@@ -342,31 +344,48 @@ class CalquesFixer(Fixer):
             else None
         )
 
-    # windows of text each rule must scan, merged per rule
+    def _rules_of(self, word: str) -> list[int]:
+        """The rules whose anchor starts ``word`` (casefolded)."""
+        out: list[int] = []
+        for length in self._anchor_lengths:
+            if length > len(word):
+                break
+            out.extend(self._by_anchor.get(word[:length], ()))
+        return out
+
     def _windows(self, text: str) -> dict[int, list[tuple[int, int]]]:
-        out: dict[int, list[tuple[int, int]]] = {i: [(0, len(text))] for i in self._unanchored}
+        """For each rule, the merged stretches of ``text`` within reach of its anchors.
+
+        One pass of the trigger regex collects the anchor hits per word; the
+        per-rule work is then a sort and a merge of plain integers, and a rule
+        whose windows would cover most of the text simply scans all of it.
+        """
+        n = len(text)
+        out: dict[int, list[tuple[int, int]]] = {i: [(0, n)] for i in self._unanchored}
         if self._trigger is None:
             return out
-        n = len(text)
-        by_anchor = self._by_anchor
+        hits: dict[str, list[int]] = {}
         for m in self._trigger.finditer(text):
-            word = m.group().casefold()
-            s, e = m.span()
-            lo = max(0, s - WINDOW)
-            nl = text.rfind("\n", lo, s)
-            ws = nl + 1 if nl >= 0 else lo
-            hi = min(n, e + WINDOW)
-            nl = text.find("\n", e, hi)
-            we = nl if nl >= 0 else hi
-            for length in self._anchor_lengths:
-                if length > len(word):
-                    break
-                for i in by_anchor.get(word[:length], ()):
-                    spans = out.setdefault(i, [])
-                    if spans and ws <= spans[-1][1]:
-                        spans[-1] = (spans[-1][0], max(spans[-1][1], we))
-                    else:
-                        spans.append((ws, we))
+            hits.setdefault(m.group().casefold(), []).append(m.start())
+        starts_of: dict[int, list[int]] = {}
+        for word, starts in hits.items():
+            for i in self._rules_of(word):
+                starts_of.setdefault(i, []).extend(starts)
+        before, after = WINDOW, WINDOW + _WORD_SLACK
+        for i, starts in starts_of.items():
+            if len(starts) * (before + after) >= n:
+                out[i] = [(0, n)]
+                continue
+            starts.sort()
+            spans: list[tuple[int, int]] = []
+            lo, hi = starts[0] - before, starts[0] + after
+            for s in starts:
+                if s - before > hi:
+                    spans.append((max(0, lo), min(n, hi)))
+                    lo = s - before
+                hi = s + after
+            spans.append((max(0, lo), min(n, hi)))
+            out[i] = spans
         return out
 
     def _sentence(self, text: str, start: int, end: int) -> str:
