@@ -115,6 +115,15 @@ def test_message_names_the_source_idiom() -> None:
     assert edit.message.startswith("false friend of French 'éventuel'")
 
 
+def test_message_names_the_declared_language_or_the_first_two() -> None:
+    text = "He has lived here since five years."
+    (edit,) = run(text).edits
+    assert edit.message.startswith("calque of French 'depuis' / Spanish 'desde hace' and 3 more")
+    (edit,) = run(text, source_lang="de").edits
+    assert edit.message.startswith("calque of German 'seit' (")
+    assert edit.message.endswith("'since five years' → 'for five years'")
+
+
 def test_edit_is_trimmed_but_message_quotes_the_whole_hit() -> None:
     (edit,) = run("Can you explain me the problem?").edits
     assert (edit.original, edit.replacement) == ("me", "to me")

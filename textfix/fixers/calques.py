@@ -127,11 +127,23 @@ class CalqueRule:
     def langs(self) -> frozenset[str]:
         return frozenset(lang for lang, _ in self.sources)
 
-    def describe(self, before: str, after: str | None) -> str:
-        """``calque of French 'au point mort' (stalled): 'in neutrality' → 'at a standstill'``."""
+    def describe(self, before: str, after: str | None, source_lang: str | None = None) -> str:
+        """``calque of French 'au point mort' (stalled): 'in neutrality' → 'at a standstill'``.
+
+        With a known source language only its idiom is named; otherwise the
+        first two, and how many other languages share the slip.
+        """
         kind = "false friend" if self.family == "false-friend" else "calque"
-        if self.sources:
-            origin = " / ".join(f"{LANG_NAMES[lang]} '{idiom}'" for lang, idiom in self.sources)
+        sources = [(lang, idiom) for lang, idiom in self.sources if lang == source_lang]
+        sources = sources or list(self.sources)
+        if sources:
+            named = [
+                f"{LANG_NAMES[lang]} '{idiom}'" if idiom else LANG_NAMES[lang]
+                for lang, idiom in sources[:2]
+            ]
+            origin = " / ".join(named)
+            if len(sources) > 2:
+                origin += f" and {len(sources) - 2} more"
             head = f"{kind} of {origin}"
         else:
             head = self.rule.summary
@@ -450,13 +462,13 @@ class CalquesFixer(Fixer):
             last_end = e
             cr = self.calques[i]
             if cr.replacement is None:
-                yield Flag(s, e, cr.id, cr.describe(m.group(), None), None, conf)
+                yield Flag(s, e, cr.id, cr.describe(m.group(), None, self.source_lang), None, conf)
                 continue
             before, after = m.group(), self._replacement(cr, m)
             if before == after:
                 continue
             # the edit covers only the words that change; the message quotes the whole hit
-            message = cr.describe(before.strip(), after.strip())
+            message = cr.describe(before.strip(), after.strip(), self.source_lang)
             head, tail = _trim(before, after)
             replacement = after[head : len(after) - tail]
             yield Edit(s + head, e - tail, replacement, cr.id, message, conf)
