@@ -726,6 +726,11 @@ class EntitiesFixer(Fixer):
         z_o = _zipf(_skel(o_tok))
         if z_o >= MAX_WORD_ZIPF:
             return None
+        # Evidence for a slip: how often the dominant spelling is used, a long
+        # name, identical neighbouring words, an outlier no English text uses;
+        # against: a short differing part, an outlier seen twice or known to
+        # wordfreq. A 2:1 vote on an unknown string reaches 0.8 (applied by
+        # default); with a short part it needs the longer name too.
         conf = 0.55 + 0.1 * min(c_d, 4) - 0.15 * (c_o - 1)
         if len(o_skel) >= 8:
             conf += 0.05
@@ -733,6 +738,8 @@ class EntitiesFixer(Fixer):
             conf += 0.05
         if short:
             conf -= 0.1
+        if z_o == 0.0:
+            conf += 0.05
         conf -= 0.15 * max(0.0, z_o - 1.0)
         conf = round(min(0.99, max(0.3, conf)), 3)
         forms = families.forms_of(d_skel, counts)
