@@ -13,6 +13,8 @@ quadratic on a 1 MB "word".
 
 from __future__ import annotations
 
+import re
+
 import regex
 
 Span = tuple[int, int]
@@ -44,37 +46,43 @@ ABBREVIATIONS = (
 
 _NAME_ENDINGS = frozenset((_TLDS + "|" + _EXTS).split("|"))
 
-_FLAGS = regex.VERBOSE | regex.MULTILINE
-_KINDS: tuple[tuple[str, str], ...] = (
-    # indented code: a line that starts with a tab or four spaces
-    ("indent", r"^(?:\t|[ ]{4})[^\n]*+"),
-    # inline code
-    ("code", r"(?<!`)`[^`\n]++`(?!`)"),
-    # URLs (scheme or www.), up to white space or a closing bracket/quote
-    ("url", r"(?<![\w@])(?:[a-zA-Z][a-zA-Z0-9+.-]{1,15}+://|www\.)[^\s<>\"\]\)]++"),
-    # e-mail addresses
-    ("email", r"(?<![\w.+-])[\w.+-]++@[\w-]++(?:\.[\w-]++)++"),
-    # handles and hashtags
-    ("handle", r"(?<![\w@#&])[@#][A-Za-z_]\w*+"),
-    # file system paths
-    ("path", r"(?<![\w/~.])(?:~|\.{1,2})?/[\w.-]++(?:/[\w.-]*+)++|(?<!\w)[A-Za-z]:\\\S++"),
-    # domain and file names: dotted tokens ending in a known TLD or extension
-    # (the last part is checked against _NAME_ENDINGS in Python: an alternation
-    # of 200 endings tried after every dot is slow on long dotted runs)
-    ("name", r"(?<![\w.@/-])\w[\w-]*+(?:\.\w[\w-]*+)++"),
-    # numbers with separators, decimals, times, versions, IP addresses
-    ("number", r"(?<![\w.])v?\d++(?:[.,:/]\d++)++(?:[a-z]\w*+)?(?!\w)"),
-    # dotted acronyms and initials: U.S., e.g., i.e., J.R.R., Ph.D.
-    ("acronym", r"(?<![\w.])(?:[A-Za-z]{1,2}\.){2,}+"),
-    # a single initial before a name: J. Smith
-    ("initial", r"(?<![\w.])[A-Z]\.(?=[ ]?[A-Z])"),
-    # abbreviations with a final dot
-    ("abbr", r"(?<![\w.])(?:" + ABBREVIATIONS + r")\.(?!\w)"),
+_ABBREVIATION_SET = frozenset(ABBREVIATIONS.split("|"))
+
+# Every scanner below starts with a literal or a rare character (a dot inside a
+# token, "://", "@", "/", a back-quote, a digit) and looks back from it with a
+# REVERSE pattern anchored at the trigger (linear, unlike a search for ``\Z``): the regex engines try a pattern that opens with a look-behind or a
+# broad character class at every position of the text, which made protection
+# the slowest step of the pipeline on ordinary prose.
+_INDENT = re.compile(r"^(?:\t| {4})[^\n]*", re.MULTILINE)
+_CODE = re.compile(r"`[^`\n]+`")
+_URL_TRIGGER = re.compile(r"://|www\.")
+_SCHEME = regex.compile(r"[a-zA-Z][a-zA-Z0-9+.-]{1,15}", regex.REVERSE)
+_URL_TAIL = re.compile(r"[^\s<>\"\])]+")
+_AT_OR_HASH = re.compile(r"[@#]")
+_EMAIL_LEFT = regex.compile(r"[\w.+-]++", regex.REVERSE)
+_EMAIL_RIGHT = re.compile(r"[\w-]+(?:\.[\w-]+)+")
+_HANDLE = re.compile(r"[A-Za-z_]\w*")
+_PATH = regex.compile(r"/[\w.-]++(?:/[\w.-]*+)++")
+_WINPATH = re.compile(r":\\\S+")
+_DOT_IN_TOKEN = re.compile(r"\.(?=\w)")
+_TOKEN_LEFT = regex.compile(r"[\w.-]*+", regex.REVERSE)
+_TOKEN_RIGHT = re.compile(r"[\w.-]*")
+_ACRONYM = re.compile(r"(?:[A-Za-z]{1,2}\.){2,}")
+_NAME = re.compile(r"\w[\w-]*(?:\.\w[\w-]*)+")
+_NUMBER = regex.compile(r"\d++(?:[.,:/]\d++)++(?:[a-z]\w*+)?(?!\w)")
+# (the stdlib engine runs this alternation faster than a Python loop over every full stop)
+_ABBR_OR_INITIAL = re.compile(
+    r"(?<![\w.])(?:" + ABBREVIATIONS + r")\.(?![\w.])|(?<![\w.])([A-Z])\.(?= ?[A-Z])"
 )
-# One pattern per kind: the regex engine's first-character scan makes a
-# separate pass per simple pattern much faster than one big alternation,
-# which has to try every branch at every position.
-_PATTERNS = tuple((kind, regex.compile(p, _FLAGS)) for kind, p in _KINDS)
+
+
+def _free_before(text: str, i: int, chars: str = "") -> bool:
+    """True when the character before ``i`` does not continue a token."""
+    if i == 0:
+        return True
+    c = text[i - 1]
+    return not (c.isalnum() or c == "_" or c in chars)
+
 
 # Markdown fence lines (``` or ~~~, with an optional info string); paired in Python,
 # which stays linear where a regex scanning for the closing fence would not.
@@ -102,24 +110,102 @@ def _fences(text: str) -> list[tuple[int, int, str]]:
 
 # A cheap test: text with none of these characters can hold no protected span
 # but abbreviations, acronyms and initials, which all need a dot.
-_TRIGGERS = regex.compile(r"[.@/:#`~\t\\]|^[ ]{4}|\d,\d", regex.MULTILINE)
+_TRIGGERS = re.compile(r"[.@/:#`~\t\\]|^ {4}|\d,\d", re.MULTILINE)
+_HAS_DIGIT = re.compile(r"\d")
 
 
 def _matches(text: str) -> list[tuple[int, int, str]]:
     if not _TRIGGERS.search(text):
         return []
     found = _fences(text) if ("```" in text or "~~~" in text) else []
-    for kind, pattern in _PATTERNS:
-        for m in pattern.finditer(text):
+    add = found.append
+    if "    " in text or "\t" in text:
+        for m in _INDENT.finditer(text):
+            add((m.start(), m.end(), "indent"))
+    if "`" in text:
+        for m in _CODE.finditer(text):
             s, e = m.span()
-            if kind == "name" and text[s:e].rsplit(".", 1)[1] not in _NAME_ENDINGS:
-                continue
-            if kind == "url":
-                # a sentence's closing punctuation is not part of the URL
+            if text[s - 1 : s] != "`" and text[e : e + 1] != "`":
+                add((s, e, "code"))
+    if "://" in text or "www." in text:
+        for m in _URL_TRIGGER.finditer(text):
+            i = m.start()
+            if m.group() == "://":
+                sm = _SCHEME.match(text, max(0, i - 16), i)
+                if sm is None or not _free_before(text, sm.start(), "@"):
+                    continue
+                s = sm.start()
+            else:
+                if not _free_before(text, i, "@"):
+                    continue
+                s = i
+            tail = _URL_TAIL.match(text, m.end())
+            if tail is not None:
+                e = tail.end()
                 while e > s and text[e - 1] in ".,;:!?'":
-                    e -= 1
-            if e > s:
-                found.append((s, e, kind))
+                    e -= 1  # a sentence's closing punctuation is not part of the URL
+                add((s, e, "url"))
+    if "@" in text or "#" in text:
+        for m in _AT_OR_HASH.finditer(text):
+            i = m.start()
+            if m.group() == "@":
+                left = _EMAIL_LEFT.match(text, max(0, i - 64), i)
+                right = _EMAIL_RIGHT.match(text, i + 1)
+                if left is not None and right is not None and _free_before(text, left.start()):
+                    add((left.start(), right.end(), "email"))
+                    continue
+            if _free_before(text, i, "@#&"):
+                h = _HANDLE.match(text, i + 1)
+                if h is not None:
+                    add((i, h.end(), "handle"))
+    if "/" in text:
+        for m in _PATH.finditer(text):
+            s = m.start()
+            if s >= 2 and text[s - 2 : s] == "..":
+                s -= 2
+            elif s >= 1 and text[s - 1] in "~.":
+                s -= 1
+            if _free_before(text, s, "/~."):
+                add((s, m.end(), "path"))
+    if ":\\" in text:
+        for m in _WINPATH.finditer(text):
+            s = m.start() - 1
+            if s >= 0 and text[s].isalpha() and _free_before(text, s):
+                add((s, m.end(), "path"))
+    # dotted tokens: acronyms (U.S., e.g., J.R.R.) and names (example.com, setup.py)
+    pos = 0
+    while True:
+        m = _DOT_IN_TOKEN.search(text, pos)
+        if m is None:
+            break
+        i = m.start()
+        left = _TOKEN_LEFT.match(text, max(0, i - 200), i)
+        s = left.start() if left is not None else i
+        e = _TOKEN_RIGHT.match(text, i).end()
+        pos = e
+        if not _free_before(text, s, "@/"):
+            continue
+        name = _NAME.match(text, s, e)
+        if name is not None:
+            ne = name.end()
+            if text[s:ne].rsplit(".", 1)[1] in _NAME_ENDINGS and (
+                ne == len(text) or not (text[ne].isalnum() or text[ne] in "_-")
+            ):
+                add((s, ne, "name"))
+                continue
+        acr = _ACRONYM.match(text, s, e)
+        if acr is not None:
+            add((s, acr.end(), "acronym"))
+    if _HAS_DIGIT.search(text):
+        for m in _NUMBER.finditer(text):
+            s = m.start()
+            if s >= 1 and text[s - 1] == "v":
+                s -= 1
+            if _free_before(text, s, "."):
+                add((s, m.end(), "number"))
+    # abbreviations (Dr., etc.) and initials (J. Smith) end in a dot
+    for m in _ABBR_OR_INITIAL.finditer(text):
+        add((m.start(), m.end(), "abbr" if m.lastindex is None else "initial"))
     found.sort()
     return found
 
