@@ -97,7 +97,7 @@ class Pack:
 _FLAG_BITS = {"i": regex.IGNORECASE, "m": regex.MULTILINE, "x": regex.VERBOSE, "s": regex.DOTALL}
 
 
-def _line_of(source: str, rule_index: int, key: str | None) -> int | None:
+def line_of(source: str, rule_index: int, key: str | None) -> int | None:
     """Best-effort line number of ``key`` in the ``rule_index``-th ``[[rule]]`` table."""
     lines = source.splitlines()
     seen = -1
@@ -121,7 +121,7 @@ def _examples(raw: Any, path: str, source: str, index: int) -> tuple[Example, ..
     out = []
     if not isinstance(raw, list):
         raise RulePackError(
-            path, "examples must be a list", _line_of(source, index, "examples"), "examples"
+            path, "examples must be a list", line_of(source, index, "examples"), "examples"
         )
     for ex in raw:
         if isinstance(ex, list) and len(ex) == 2 and all(isinstance(x, str) for x in ex):
@@ -136,7 +136,7 @@ def _examples(raw: Any, path: str, source: str, index: int) -> tuple[Example, ..
             raise RulePackError(
                 path,
                 "each example is {before = ..., after = ...} or {before = ..., flag = ...}",
-                _line_of(source, index, "examples"),
+                line_of(source, index, "examples"),
                 "examples",
             )
     return tuple(out)
@@ -174,7 +174,7 @@ def parse_pack(
     for index, raw in enumerate(data.get("rule", [])):
 
         def fail(message: str, key: str | None = None, _i: int = index) -> RulePackError:
-            return RulePackError(path, message, _line_of(source, _i, key), key)
+            return RulePackError(path, message, line_of(source, _i, key), key)
 
         for key in raw:
             if key not in allowed:

@@ -40,9 +40,9 @@ from textfix.packs import (
     PATTERN_TIMEOUT,
     Pack,
     RulePackError,
-    _line_of,
     builtin_pack,
     finditer,
+    line_of,
     read_pack,
 )
 
@@ -121,7 +121,7 @@ def _validate(pack: Pack, source: str, disabled: set[str], trusted: bool) -> lis
     for index, pr in enumerate(pack.rules):
 
         def fail(message: str, key: str, _i: int = index) -> RulePackError:
-            return RulePackError(pack.path, message, _line_of(source, _i, key), key)
+            return RulePackError(pack.path, message, line_of(source, _i, key), key)
 
         data: Mapping[str, Any] = pr.data
         scope = data.get("scope", "line")
@@ -224,7 +224,7 @@ class ArtifactsFixer(Fixer):
                     raise RulePackError(
                         pack.path,
                         f"rule {pr.id} is already defined",
-                        _line_of(source, index, "id"),
+                        line_of(source, index, "id"),
                         "id",
                     )
                 seen.add(pr.id)

@@ -64,8 +64,8 @@ from textfix.packs import (
     Pack,
     PackRule,
     RulePackError,
-    _line_of,
     finditer,
+    line_of,
     parse_pack,
 )
 
@@ -163,7 +163,7 @@ def _compile_rules(pack: Pack, source: str, default_lang: str | None) -> list[Ca
     for index, pr in enumerate(pack.rules):
 
         def fail(message: str, key: str, _i: int = index) -> RulePackError:
-            return RulePackError(pack.path, message, _line_of(source, _i, key), key)
+            return RulePackError(pack.path, message, line_of(source, _i, key), key)
 
         out.append(_compile_rule(pr, fail, default_lang))
     return out
