@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Any, Literal
 
-SOURCE_LANGS = ("fr", "es", "de", "it", "pt")
+#: languages textfix knows as the source of a machine translation: calque packs exist
+#: for fr, es, de, it and pt; the lexicon also recognises nl, ru, cs and pl words
+SOURCE_LANGS = ("fr", "es", "de", "it", "pt", "nl", "ru", "cs", "pl")
 
 
 @dataclass(frozen=True)
