@@ -27,7 +27,7 @@ from typing import IO, Any
 import pathspec
 
 from textfix import __version__
-from textfix.config import Config, ConfigError, discover, toml_error_line
+from textfix.config import Config, ConfigError, discover
 from textfix.corpus import (
     DEFAULT_INCLUDE,
     BatchResult,
@@ -47,7 +47,7 @@ from textfix.corpus import (
     process_jsonl_batch,
 )
 from textfix.options import SOURCE_LANGS, Options
-from textfix.packs import RulePackError
+from textfix.packs import RulePackError, pack_fixer, read_toml
 from textfix.pipeline import build_pipeline, selector_matches
 from textfix.report import HtmlReport, JsonReport, Summary, text_lines
 
@@ -339,28 +339,14 @@ def _options(args: argparse.Namespace, cfg: Config) -> Options:
 
 def _precheck_packs(options: Options) -> None:
     """Missing or unparsable packs fail before any file is touched."""
-    from textfix.config import tomllib
-
     for path in (*options.rule_packs, *options.gazetteers):
         if "\n" in path:  # an inline gazetteer: its fixer validates it
             continue
         p = Path(path)
-        try:
-            source = p.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise RulePackError(str(p), f"cannot read: {exc.strerror or exc}") from None
-        except UnicodeDecodeError:
-            raise RulePackError(str(p), "not UTF-8") from None
-        try:
-            data = tomllib.loads(source)
-        except tomllib.TOMLDecodeError as exc:
-            raise RulePackError(
-                str(p), f"not valid TOML: {exc}", toml_error_line(exc, source)
-            ) from None
+        source, data = read_toml(p)
         if path in options.gazetteers:
             continue
-        meta = data.get("pack")
-        fixer = meta.get("fixer") if isinstance(meta, dict) else None
+        fixer = pack_fixer(data)
         families = {r.family for r in build_pipeline(options.but(rule_packs=())).rules}
         if not isinstance(fixer, str) or fixer not in families:
             line = next(

@@ -19,7 +19,6 @@ type, is a :class:`ConfigError` that names the file, the line and the key.
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -31,32 +30,13 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from textfix.packs import SourceError, read_toml
+
 CONFIG_NAMES = (".textfix.toml", "textfix.toml", "pyproject.toml")
 
 
-class ConfigError(ValueError):
+class ConfigError(SourceError):
     """A configuration file textfix cannot use, with where the problem is."""
-
-    def __init__(self, path: str, message: str, line: int | None = None, key: str | None = None):
-        self.path = path
-        self.line = line
-        self.key = key
-        where = path if line is None else f"{path}:{line}"
-        what = f" (key {key!r})" if key else ""
-        super().__init__(f"{where}: {message}{what}")
-
-
-def toml_error_line(exc: Exception, source: str = "") -> int | None:
-    """The line a TOML syntax error points at (tomllib puts it in the message)."""
-    line = getattr(exc, "lineno", None)
-    if isinstance(line, int):
-        return line
-    m = re.search(r"at line (\d+)", str(exc))
-    if m:
-        return int(m.group(1))
-    if "end of document" in str(exc):
-        return max(1, len(source.splitlines()))
-    return None
 
 
 def _str_list(value: Any) -> tuple[str, ...] | None:
@@ -202,18 +182,7 @@ def _validate(raw: Mapping[str, Any], path: Path, source: str, table: str | None
 def load_config(path: str | Path) -> Config:
     """Read and validate one configuration file."""
     p = Path(path)
-    try:
-        source = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(str(p), "configuration file not found") from None
-    except OSError as exc:
-        raise ConfigError(str(p), f"cannot read configuration: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(str(p), "configuration file is not UTF-8") from None
-    try:
-        data = tomllib.loads(source)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(p), f"not valid TOML: {exc}", toml_error_line(exc, source)) from None
+    source, data = read_toml(p, ConfigError)
     if p.name == "pyproject.toml":
         tool = data.get("tool", {})
         section = tool.get("textfix", {}) if isinstance(tool, dict) else {}

@@ -24,6 +24,7 @@ that backtracks badly fails loudly instead of hanging a corpus run.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -60,8 +61,8 @@ COMMON_KEYS = frozenset(
 )
 
 
-class RulePackError(ValueError):
-    """A rule pack that cannot be used, with where the problem is."""
+class SourceError(ValueError):
+    """A user's file textfix cannot use, with where the problem is (file, line, key)."""
 
     def __init__(self, path: str, message: str, line: int | None = None, key: str | None = None):
         self.path = path
@@ -70,6 +71,10 @@ class RulePackError(ValueError):
         where = path if line is None else f"{path}:{line}"
         what = f" (key {key!r})" if key else ""
         super().__init__(f"{where}: {message}{what}")
+
+
+class RulePackError(SourceError):
+    """A rule pack or gazetteer that cannot be used."""
 
 
 @dataclass(frozen=True)
@@ -155,7 +160,7 @@ def parse_pack(
     try:
         data = tomllib.loads(source)
     except tomllib.TOMLDecodeError as exc:
-        raise RulePackError(path, f"not valid TOML: {exc}") from None
+        raise RulePackError(path, f"not valid TOML: {exc}", toml_error_line(exc, source)) from None
     unknown_top = set(data) - {"pack", "rule"}
     if unknown_top:
         key = sorted(unknown_top)[0]
@@ -229,16 +234,52 @@ def parse_pack(
     return Pack(path, data.get("pack", {}), tuple(rules))
 
 
-def read_pack(path: str | Path, **kwargs: Any) -> Pack:
-    """Load a user's pack from a file."""
+def toml_error_line(exc: Exception, source: str = "") -> int | None:
+    """The line a TOML syntax error points at (tomllib puts it in the message)."""
+    line = getattr(exc, "lineno", None)
+    if isinstance(line, int):
+        return line
+    m = re.search(r"at line (\d+)", str(exc))
+    if m:
+        return int(m.group(1))
+    if "end of document" in str(exc):
+        return max(1, len(source.splitlines()))
+    return None
+
+
+def read_toml(
+    path: str | Path, error: type[SourceError] = RulePackError
+) -> tuple[str, dict[str, Any]]:
+    """The text and the parsed data of a user's TOML file (pack, gazetteer, config).
+
+    Every failure is an ``error`` that names the file and, for a syntax error,
+    the line.
+    """
     p = Path(path)
     try:
         source = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error(str(p), "file not found") from None
     except OSError as exc:
-        raise RulePackError(str(p), f"cannot read rule pack: {exc.strerror or exc}") from None
+        raise error(str(p), f"cannot read: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
-        raise RulePackError(str(p), "rule pack is not UTF-8") from None
-    return parse_pack(source, str(p), **kwargs)
+        raise error(str(p), "not UTF-8") from None
+    try:
+        return source, tomllib.loads(source)
+    except tomllib.TOMLDecodeError as exc:
+        raise error(str(p), f"not valid TOML: {exc}", toml_error_line(exc, source)) from None
+
+
+def pack_fixer(data: Mapping[str, Any]) -> str | None:
+    """The fixer a parsed pack is for (its ``[pack] fixer`` key)."""
+    meta = data.get("pack", {})
+    return meta.get("fixer") if isinstance(meta, dict) else None
+
+
+def read_pack(path: str | Path, **kwargs: Any) -> Pack:
+    """Load a user's pack from a file."""
+    source, _ = read_toml(path)
+    return parse_pack(source, str(path), **kwargs)
 
 
 @cache

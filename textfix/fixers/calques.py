@@ -47,7 +47,6 @@ the built-in rule); ``[pack] lang`` names the source language of rules whose
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
@@ -66,13 +65,10 @@ from textfix.packs import (
     RulePackError,
     finditer,
     line_of,
+    pack_fixer,
     parse_pack,
+    read_toml,
 )
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 LANG_NAMES = {
     "fr": "French",
@@ -266,18 +262,10 @@ def builtin_rules() -> tuple[CalqueRule, ...]:
 def read_user_pack(path: str | Path) -> list[CalqueRule] | None:
     """The calque rules of a user's pack, or ``None`` when the pack is for another fixer."""
     p = Path(path)
-    try:
-        source = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RulePackError(str(p), f"cannot read rule pack: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise RulePackError(str(p), "rule pack is not UTF-8") from None
-    try:
-        meta = tomllib.loads(source).get("pack", {})
-    except tomllib.TOMLDecodeError as exc:
-        raise RulePackError(str(p), f"not valid TOML: {exc}") from None
-    if not isinstance(meta, dict) or meta.get("fixer") != "calques":
+    source, data = read_toml(p)
+    if pack_fixer(data) != "calques":
         return None
+    meta = data["pack"]
     lang = meta.get("lang")
     if lang is not None and lang not in LANG_NAMES:
         line = next(

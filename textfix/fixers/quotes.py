@@ -26,7 +26,6 @@ The reporting verbs and subject words that make an attribution live in
 from __future__ import annotations
 
 import bisect
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -35,12 +34,7 @@ import regex
 
 from textfix.model import Document, Edit, Fixer, Flag
 from textfix.options import Options
-from textfix.packs import PackRule, RulePackError, builtin_pack
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from textfix.packs import PackRule, RulePackError, builtin_pack, pack_fixer, read_toml
 
 PACK = "quotes.toml"
 LIST_KEYS = (
@@ -519,17 +513,8 @@ def with_user_lists(
     by_id = {r.id: r for r in rules}
     extra: dict[str, dict[str, list[str]]] = {}
     for path in rule_packs:
-        try:
-            with open(path, encoding="utf-8") as fh:
-                data = tomllib.loads(fh.read())
-        except OSError as exc:
-            raise RulePackError(path, f"cannot read rule pack: {exc.strerror or exc}") from None
-        except UnicodeDecodeError:
-            raise RulePackError(path, "rule pack is not UTF-8") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise RulePackError(path, f"not valid TOML: {exc}") from None
-        meta = data.get("pack", {})
-        if not isinstance(meta, dict) or meta.get("fixer") != family:
+        _, data = read_toml(path)
+        if pack_fixer(data) != family:
             continue
         for raw in data.get("rule", []):
             rid = raw.get("id") if isinstance(raw, dict) else None
