@@ -60,7 +60,7 @@ GLUES = ("none", "space", "break")
 # comment or a document element; any other tag is checked against the rules
 # (see ArtifactsFixer._is_markup).
 _MARKUP_DECL = regex.compile(r"\s*+(?:<\?xml|<!(?i:doctype)|<!--|<(?i:html|svg|rss|feed|math)\b)")
-_FIRST_TAG = regex.compile(r"\s*+(?=<[A-Za-z])")
+_FIRST_TAG = regex.compile(r"\s*+(?=<[A-Za-z][\w:.-]*+[\s/>])")
 # Markdown structure (an ATX heading or a code fence at a line start): inline
 # HTML in Markdown is the author's (<p align="center">, <br> in a table cell).
 # Stdlib re: a fixed internal pattern, about twice as fast here as regex.
