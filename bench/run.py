@@ -670,6 +670,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         "Summary: " + "; ".join(rep.notes) + ".",
         "",
+        "",
     ]
     Path(args.out).write_text("\n".join(head) + "\n".join(rep.parts), encoding="utf-8")
     print(f"wrote {args.out}")
