@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from textfix.model import Document
-from textfix.protect import find_protected, protected_kinds
+from textfix.protect import find_protected, protected_kinds, update_protected
 
 
 @pytest.mark.parametrize(
@@ -73,3 +75,61 @@ def test_document_refuses_cuts_but_allows_whole_replacement():
     assert doc.overlaps_protected(s - 2, s + 1)
     assert not doc.overlaps_protected(0, 3)
     assert not doc.is_protected(e, e + 1)
+
+
+EDIT_PIECES = [
+    "a",
+    "b",
+    " ",
+    "\n",
+    ".",
+    "U.S.",
+    "x@y.org",
+    "http://e.com/a",
+    "3.5",
+    "Dr.",
+    "J. ",
+    "setup.py",
+    "/usr/bin",
+    "    ",
+    "#tag",
+    "1,000",
+    "`c`",
+    "e.g.",
+    "@me",
+    "::",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.sampled_from(EDIT_PIECES), max_size=30).map("".join),
+    st.lists(
+        st.tuples(st.integers(0, 200), st.integers(0, 6), st.sampled_from(EDIT_PIECES + [""])),
+        max_size=5,
+    ),
+)
+def test_incremental_update_equals_a_full_scan(text, raw_edits):
+    edits = []
+    pos = 0
+    for start, length, rep in sorted(raw_edits):
+        start = min(max(start, pos), len(text))
+        end = min(start + length, len(text))
+        if edits and start == end == edits[-1][1] == edits[-1][0]:
+            continue
+        edits.append((start, end, rep))
+        pos = end
+    new = (
+        "".join(
+            [
+                text[prev_end:s] + rep
+                for (s, e, rep), prev_end in zip(
+                    edits, [0] + [e for _, e, _ in edits], strict=False
+                )
+            ]
+        )
+        + text[(edits[-1][1] if edits else 0) :]
+    )
+    updated = update_protected(text, find_protected(text), edits, new)
+    if updated is not None:
+        assert updated == find_protected(new)

@@ -138,6 +138,23 @@ class Document:
 
         return find_protected(self.text)
 
+    def after(self, edits: list[Edit], text: str, changed: list[tuple[int, int]]) -> Document:
+        """The document once ``edits`` (sorted, disjoint) are applied, giving ``text``.
+
+        Protected spans already computed here are carried over: only the lines
+        the edits touch are scanned again.
+        """
+        doc = Document(text, self.options, changed)
+        if "protected" in self.__dict__:
+            from textfix.protect import update_protected
+
+            spans = update_protected(
+                self.text, self.protected, [(e.start, e.end, e.replacement) for e in edits], text
+            )
+            if spans is not None:
+                doc.__dict__["protected"] = spans
+        return doc
+
     @cached_property
     def _protected_starts(self) -> list[int]:
         return [s for s, _ in self.protected]

@@ -312,10 +312,10 @@ class Pipeline:
         offsets = _OffsetMap(text)
         current = text
         flags: list[Flag] = []
+        doc = Document(current, self.options)
         for _ in range(self.max_passes):
             changed = False
             flags = []
-            doc = Document(current, self.options, offsets.current_spans())
             for fixer in self.fixers:
                 edits, stage_flags = self._run_fixer(fixer, doc)
                 for f in stage_flags:
@@ -324,7 +324,7 @@ class Pipeline:
                 if edits:
                     offsets.compose(current, edits)
                     current = apply_sorted(current, edits)
-                    doc = Document(current, self.options, offsets.current_spans())
+                    doc = doc.after(edits, current, offsets.current_spans())
                     changed = True
             if not changed:
                 break

@@ -225,3 +225,63 @@ def find_protected(text: str) -> list[Span]:
 def protected_kinds(text: str) -> list[tuple[str, str]]:
     """``(kind, text)`` for each protected match: a debugging aid and a test hook."""
     return [(kind, text[s:e]) for s, e, kind in _matches(text)]
+
+
+def update_protected(
+    old_text: str, old_spans: list[Span], edits: list[tuple[int, int, str]], new_text: str
+) -> list[Span] | None:
+    """The protected spans of ``new_text``, which is ``old_text`` with ``edits`` applied.
+
+    ``edits`` are sorted, disjoint ``(start, end, replacement)`` in ``old_text``.
+    Every kind of span but fenced code lies within one line, so only the lines
+    the edits touch are scanned again and the other spans are shifted. Returns
+    ``None`` (scan everything) when an edit could open or close a fence.
+    """
+    for s, e, rep in edits:
+        if "`" in rep or "~" in rep or "`" in old_text[s:e] or "~" in old_text[s:e]:
+            return None
+    windows: list[Span] = []
+    delta = 0
+    for s, e, rep in edits:
+        ns = s + delta
+        ne = ns + len(rep)
+        delta += len(rep) - (e - s)
+        ws = new_text.rfind("\n", 0, ns) + 1
+        we = new_text.find("\n", ne)
+        if we < 0:
+            we = len(new_text)
+        if windows and ws <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(we, windows[-1][1]))
+        else:
+            windows.append((ws, we))
+    out: list[tuple[int, int]] = []
+    # shift the old spans that no edit touches
+    k = 0
+    delta = 0
+    n = len(edits)
+    for s, e in old_spans:
+        while k < n and edits[k][1] < s:
+            delta += len(edits[k][2]) - (edits[k][1] - edits[k][0])
+            k += 1
+        if k < n and edits[k][0] <= e:
+            continue  # an edit touches it: its line is scanned again
+        out.append((s + delta, e + delta))
+    # drop shifted spans inside the rescanned lines, then add what the lines hold now
+    kept = []
+    w = 0
+    for s, e in out:
+        while w < len(windows) and windows[w][1] < s:
+            w += 1
+        if w < len(windows) and windows[w][0] <= e:
+            continue
+        kept.append((s, e))
+    for ws, we in windows:
+        kept.extend((ws + s, ws + e) for s, e in find_protected(new_text[ws:we]))
+    kept.sort()
+    merged: list[Span] = []
+    for s, e in kept:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return merged
