@@ -67,13 +67,18 @@ class _OffsetMap:
     original: str
     changes: list[_Change] = field(default_factory=list)
 
+    _starts: list[int] | None = None
+
     def _current_starts(self) -> list[int]:
-        out = []
-        delta = 0
-        for c in self.changes:
-            out.append(c.start + delta)
-            delta += len(c.replacement) - (c.end - c.start)
-        return out
+        """Where each change starts in the current text (cached until the next compose)."""
+        if self._starts is None:
+            out = []
+            delta = 0
+            for c in self.changes:
+                out.append(c.start + delta)
+                delta += len(c.replacement) - (c.end - c.start)
+            self._starts = out
+        return self._starts
 
     def compose(self, text: str, edits: Sequence[Edit]) -> None:
         """Fold ``edits`` (sorted, disjoint, offsets into ``text``) into the map.
@@ -83,6 +88,7 @@ class _OffsetMap:
         into one change spanning both. One linear merge of the two sorted lists.
         """
         old = self.changes
+        self._starts = None
         if not old:
             self.changes = [
                 _Change(e.start, e.end, e.replacement, [e.rule], [e.message], e.confidence)
