@@ -15,10 +15,15 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
+import regex
+
 if TYPE_CHECKING:
     from textfix.protect import Span
 
 Safety = Literal["safe", "unsafe"]
+
+# a line holding something other than white space (possessive: linear on long blank lines)
+_NON_BLANK_LINE = regex.compile(r"^(?=[^\S\n]*+\S)[^\n]++", regex.MULTILINE)
 
 
 @dataclass(slots=True)
@@ -181,6 +186,14 @@ class Document:
         # a span lying wholly inside the edit is replaced whole: allowed.
         return False
 
+    def within_protected(self, start: int, end: int) -> bool:
+        """True when ``[start, end)`` lies wholly inside one protected span."""
+        spans = self.protected
+        if not spans:
+            return False
+        i = bisect.bisect_right(self._protected_starts, start) - 1
+        return i >= 0 and spans[i][0] <= start and end <= spans[i][1]
+
     def overlaps_protected(self, start: int, end: int) -> bool:
         """True when ``[start, end)`` shares any character with a protected span."""
         spans = self.protected
@@ -198,22 +211,12 @@ class Document:
 
     @cached_property
     def paragraphs(self) -> list[tuple[int, int]]:
-        """``(start, end)`` of each paragraph: runs of text separated by blank lines.
+        """``(start, end)`` of each paragraph: every line that is not blank.
 
-        A line break alone also ends a paragraph, since scraped text usually
-        puts one paragraph on each line.
+        Scraped and machine-translated text puts one paragraph on each line,
+        so a line break ends a paragraph; blank lines are not paragraphs.
         """
-        out: list[tuple[int, int]] = []
-        text = self.text
-        pos = 0
-        n = len(text)
-        while pos < n:
-            nl = text.find("\n", pos)
-            end = n if nl < 0 else nl
-            if text[pos:end].strip():
-                out.append((pos, end))
-            pos = end + 1
-        return out
+        return [m.span() for m in _NON_BLANK_LINE.finditer(self.text)]
 
 
 class Fixer(ABC):

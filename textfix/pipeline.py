@@ -293,7 +293,7 @@ class Pipeline:
             rule = self.rule(rid)
             guarded = rule is None or rule.respects_protection
             if isinstance(item, Flag):
-                if guarded and doc.protected and _inside_protected(doc, item.start, item.end):
+                if guarded and doc.within_protected(item.start, item.end):
                     continue
                 flags.append(item)
                 continue
@@ -336,15 +336,6 @@ class Pipeline:
                 break
         flags.sort(key=lambda f: (f.start, f.end, f.rule))
         return Result(original=text, text=current, edits=offsets.edits(), flags=_unique(flags))
-
-
-def _inside_protected(doc: Document, start: int, end: int) -> bool:
-    for s, e in doc.protected:
-        if s <= start and end <= e:
-            return True
-        if s > start:
-            break
-    return False
 
 
 def _disjoint(edits: list[Edit]) -> list[Edit]:
