@@ -143,3 +143,34 @@ def test_replaying_result_edits_gives_the_output(text, data):
         assert a.end <= b.start
         assert not (a.start == a.end == b.start == b.end)
     assert apply_edits(text, edits) == r.text
+
+
+def test_a_point_flag_at_a_deletion_maps_to_one_point():
+    deleter = ScriptedFixer("del", lambda t: [(0, 4, "")] if t.startswith("junk") else [])
+
+    class PointFlag(Fixer):
+        name = "point"
+        rules = (Rule("point/flag", "flags the start"),)
+
+        def run(self, doc):
+            yield Flag(0, 0, "point/flag", "here")
+
+    r = Pipeline([deleter, PointFlag()]).clean("junkText")
+    (f,) = r.flags
+    assert f.start == f.end == 4
+
+
+def test_fenced_code_stays_protected_when_an_edit_touches_its_neighbourhood():
+    import textfix
+
+    text = "Advertisement\n```\nfoo  bar.Baz\n```\n"
+    assert textfix.clean(text).text == "```\nfoo  bar.Baz\n```\n"
+
+
+def test_diff_splits_lines_at_newlines_only():
+    import textfix
+
+    diff = textfix.clean("a\rb  c\rd\n").diff()
+    assert "No newline" not in diff
+    body = diff.split("\n")[3:]
+    assert body == ["-a\rb  c\rd", "+a\rb c\rd", ""]

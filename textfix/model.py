@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 Safety = Literal["safe", "unsafe"]
 
+_LINES = regex.compile(r"[^\n]*+\n|[^\n]++")
 # a line holding something other than white space (possessive: linear on long blank lines)
 _NON_BLANK_LINE = regex.compile(r"^(?=[^\S\n]*+\S)[^\n]++", regex.MULTILINE)
 
@@ -301,8 +302,9 @@ class Result:
         """A unified diff from the original to the cleaned text ('' when unchanged)."""
         if not self.changed:
             return ""
-        a = self.original.splitlines(keepends=True)
-        b = self.text.splitlines(keepends=True)
+        # lines end at "\n" only, as in explain() and to_dict()
+        a = _LINES.findall(self.original)
+        b = _LINES.findall(self.text)
         lines = []
         for line in difflib.unified_diff(a, b, fromfile, tofile, n=n):
             lines.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from textfix.model import Document, Edit, Fixer, Flag, Result, Rule
+from textfix.model import Document, Edit, Fixer, Flag, Result, Rule, apply_edits
 from textfix.options import Options
 
 
@@ -187,6 +187,9 @@ class _OffsetMap:
         edge, so a flag on rewritten text covers the whole original it replaced.
         """
         starts = self._current_starts()
+        if start == end:  # a point (an insertion turned into a flag): one place
+            point = self._map(start, starts, is_end=False)
+            return point, point
         return self._map(start, starts, is_end=False), self._map(end, starts, is_end=True)
 
     def _map(self, pos: int, starts: list[int], *, is_end: bool) -> int:
@@ -204,17 +207,6 @@ class _OffsetMap:
 
     def edits(self) -> list[Edit]:
         return [c.to_edit(self.original) for c in self.changes]
-
-
-def apply_sorted(text: str, edits: Sequence[Edit]) -> str:
-    out = []
-    pos = 0
-    for e in edits:
-        out.append(text[pos : e.start])
-        out.append(e.replacement)
-        pos = e.end
-    out.append(text[pos:])
-    return "".join(out)
 
 
 class Pipeline:
@@ -329,7 +321,7 @@ class Pipeline:
                     flags.append(Flag(s, e, f.rule, f.message, f.suggestion, f.confidence))
                 if edits:
                     offsets.compose(current, edits)
-                    current = apply_sorted(current, edits)
+                    current = apply_edits(current, edits)
                     doc = doc.after(edits, current, offsets.current_spans())
                     changed = True
             if not changed:
@@ -346,10 +338,8 @@ def _disjoint(edits: list[Edit]) -> list[Edit]:
     out = [edits[0]]
     for e in edits[1:]:
         last = out[-1]
-        if e.start < last.end or (e.start == last.start and e.start == e.end == last.end):
-            continue
-        if e.start == e.end == last.end and last.start == last.end:
-            continue  # two insertions at one point: order would be ambiguous
+        if e.start < last.end or e.start == e.end == last.start == last.end:
+            continue  # overlaps, or a second insertion at one point (ambiguous order)
         out.append(e)
     return out
 

@@ -212,14 +212,18 @@ def _matches(text: str) -> list[tuple[int, int, str]]:
 
 def find_protected(text: str) -> list[Span]:
     """Sorted, disjoint ``(start, end)`` spans of ``text`` that fixers must not cut."""
-    spans: list[Span] = []
-    for s, e, _ in _matches(text):
-        if spans and s <= spans[-1][1]:
-            ps, pe = spans[-1]
-            spans[-1] = (ps, max(pe, e))
+    return _merge([(s, e) for s, e, _ in _matches(text)])
+
+
+def _merge(spans: list[Span]) -> list[Span]:
+    """Sorted spans with the ones that overlap or touch joined."""
+    out: list[Span] = []
+    for s, e in spans:
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
         else:
-            spans.append((s, e))
-    return spans
+            out.append((s, e))
+    return out
 
 
 def protected_kinds(text: str) -> list[tuple[str, str]]:
@@ -237,23 +241,23 @@ def update_protected(
     the edits touch are scanned again and the other spans are shifted. Returns
     ``None`` (scan everything) when an edit could open or close a fence.
     """
-    for s, e, rep in edits:
-        if "`" in rep or "~" in rep or "`" in old_text[s:e] or "~" in old_text[s:e]:
-            return None
-    windows: list[Span] = []
+    if any(f in text for text in (old_text, new_text) for f in ("```", "~~~")):
+        return None  # fenced code spans lines: scan everything
+    windows: list[Span] = []  # the lines the edits touch, in new_text
     delta = 0
     for s, e, rep in edits:
         ns = s + delta
         ne = ns + len(rep)
         delta += len(rep) - (e - s)
-        ws = new_text.rfind("\n", 0, ns) + 1
+        if windows and ns <= windows[-1][1]:
+            if ne > windows[-1][1]:  # the edit runs past the window's line
+                we = new_text.find("\n", ne)
+                windows[-1] = (windows[-1][0], len(new_text) if we < 0 else we)
+            continue
+        # search back no further than the previous window: linear on long lines
+        ws = new_text.rfind("\n", windows[-1][1] if windows else 0, ns) + 1
         we = new_text.find("\n", ne)
-        if we < 0:
-            we = len(new_text)
-        if windows and ws <= windows[-1][1]:
-            windows[-1] = (windows[-1][0], max(we, windows[-1][1]))
-        else:
-            windows.append((ws, we))
+        windows.append((ws, len(new_text) if we < 0 else we))
     out: list[tuple[int, int]] = []
     # shift the old spans that no edit touches
     k = 0
@@ -278,10 +282,4 @@ def update_protected(
     for ws, we in windows:
         kept.extend((ws + s, ws + e) for s, e in find_protected(new_text[ws:we]))
     kept.sort()
-    merged: list[Span] = []
-    for s, e in kept:
-        if merged and s <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
-        else:
-            merged.append((s, e))
-    return merged
+    return _merge(kept)
