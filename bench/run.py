@@ -657,15 +657,21 @@ def main(argv: list[str] | None = None) -> int:
     if "jsonl" not in skip:
         section_jsonl(rep, jsonl_mb, args.timeout * 2, rep.speed)
 
+    load_end = os.getloadavg()[0]
     head = [
         "# textfix benchmark results",
         "",
         f"- date: {info['date']}",
         f"- machine: {info['cpu']}, {info['cores']} cores, {info['platform']}",
         f"- Python {info['python']}; {info['versions']}",
-        f"- load average (1 min) at start {load_start[0]:.1f}, at end {os.getloadavg()[0]:.1f} "
-        f"on {info['cores']} cores: above the core count, other work shared the CPU and "
-        "absolute figures are low; ratios measured side by side stay comparable",
+        f"- load average (1 min) at start {load_start[0]:.1f}, at end {load_end:.1f} "
+        f"on {info['cores']} cores"
+        + (
+            ": above the core count, other work shared the CPU and absolute figures are low; "
+            "ratios measured side by side stay comparable"
+            if max(load_start[0], load_end) > float(info["cores"])
+            else ": the machine was otherwise idle"
+        ),
         f"- command: `python bench/run.py {' '.join(argv if argv is not None else sys.argv[1:])}`",
         "",
         "Summary: " + "; ".join(rep.notes) + ".",
