@@ -428,3 +428,13 @@ def test_plain_runs_do_not_import_the_client():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def test_the_family_rule_examples_hold_against_the_stand_in_server(lt):
+    from textfix.fixers.grammar import FAMILY
+
+    for ex in FAMILY.examples:
+        assert pipeline(lt.url, unsafe_fixes=True).clean(ex.before).text == ex.after
+    for text in FAMILY.counter_examples:
+        r = pipeline(lt.url, unsafe_fixes=True).clean(text)
+        assert r.text == text and r.flags == []

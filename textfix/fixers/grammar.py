@@ -61,7 +61,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from textfix.model import Document, Edit, Fixer, Flag, Rule
+from textfix.model import Document, Edit, Example, Fixer, Flag, Rule
 from textfix.options import Options
 
 INSTALL_HINT = 'pip install "textfix[grammar]"'
@@ -109,6 +109,12 @@ FAMILY = Rule(
     "replacements are applied, the rest flagged",
     safety="unsafe",
     confidence=CONFIDENCE,
+    # run by tests/test_grammar.py against the stand-in server (they need LanguageTool)
+    examples=(
+        Example("She go to work early.", "She goes to work early."),
+        Example("Its a long road, with a uphill end.", "It's a long road, with an uphill end."),
+    ),
+    counter_examples=("She goes to work early; it's a long road with an uphill end.",),
 )
 SKIPPED = Rule(
     "grammar/skipped",
