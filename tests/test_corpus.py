@@ -76,6 +76,7 @@ def test_auto_detects_legacy_encodings() -> None:
 def test_binary_sniffing() -> None:
     assert looks_binary(b"abc\x00def")
     assert not looks_binary(b"plain text")
+    assert looks_binary(b"Hello  world .\n" * 1000 + b"\x00\x01")  # NUL past the first 8 KB
     assert not looks_binary("utf16 text".encode("utf-16"))
 
 
@@ -84,6 +85,8 @@ def test_binary_sniffing() -> None:
     [
         ("a\n", "b", "b\n"),
         ("a", "b\n", "b"),
+        ("a\n\n  ", "a\n\n", "a\n"),
+        ("a\r\n\r\n  ", "a\r\n\r\n", "a\r\n"),
         ("a\nSource link", "a\n", "a"),
         ("a\n", "", ""),
         ("a\n", "b\n", "b\n"),

@@ -31,6 +31,7 @@ from textfix.protect import find_protected, protected_kinds, update_protected
         ("Run `a..b` here", "code", "`a..b`"),
         ("Look in /usr/local/bin today", "path", "/usr/local/bin"),
         ("Ask @textfix or #nlp", "handle", "@textfix"),
+        ("Cited as doi:10.1000/xyz.1. Next", "identifier", "doi:10.1000/xyz.1"),
     ],
 )
 def test_kinds(text, kind, span):

@@ -9,7 +9,7 @@ What this module promises, because people run it over thousands of files:
   up to the top of its git repository. Symbolic links met while walking are not
   followed, so nothing outside the tree given is ever read or written.
   Version-control and virtualenv folders are always skipped.
-* **Reading.** Binary files (a NUL byte in the first 8 KB) are skipped with a
+* **Reading.** Binary files (a NUL byte; for JSONL, in its first 8 KB) are skipped with a
   note. A file that does not decode is an error naming it and it is left
   untouched. ``encoding="auto"`` tries UTF-8 and then asks charset-normalizer.
 * **What is cleaned.** A UTF-8 BOM is set aside and put back. A file whose
@@ -34,7 +34,6 @@ What this module promises, because people run it over thousands of files:
 from __future__ import annotations
 
 import codecs
-import difflib
 import json
 import os
 import stat
@@ -49,6 +48,7 @@ from typing import Any, Literal
 
 import pathspec
 
+from textfix.model import unified_diff
 from textfix.options import Options
 from textfix.pipeline import build_pipeline
 
@@ -297,13 +297,16 @@ _PREFERRED_ENCODINGS = ("cp1252", "latin_1", "iso8859_15", "cp1251", "shift_jis"
 
 
 def looks_binary(data: bytes, encoding: str = "utf-8") -> bool:
-    """A NUL byte near the start, in a file not declared or marked as UTF-16/32."""
+    """A NUL byte anywhere, in a file not declared or marked as UTF-16/32.
+
+    The whole file is searched (a C-speed scan of bytes already read): a file
+    whose first kilobytes look like text can still be binary further on.
+    """
     if "16" in encoding or "32" in encoding:
         return False
-    head = data[:BINARY_SNIFF]
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return False
-    return b"\0" in head
+    return b"\0" in data
 
 
 def _codec_name(encoding: str) -> str:
@@ -378,7 +381,8 @@ def keep_final_newline(original: str, cleaned: str) -> str:
         if cleaned and not cleaned.endswith("\n"):
             return cleaned + "\n"
     elif cleaned.endswith("\n"):
-        return cleaned.rstrip("\n")
+        # drop the one line break the cleaning exposed, not the blank lines before it
+        return cleaned[:-2] if cleaned.endswith("\r\n") else cleaned[:-1]
     return cleaned
 
 
@@ -528,15 +532,6 @@ class Settings:
 def _report_parts(result: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     d = result.to_dict()
     return d["edits"], d["flags"]
-
-
-def unified_diff(before: str, after: str, fromfile: str, tofile: str) -> str:
-    lines = []
-    a = before.splitlines(keepends=True)
-    b = after.splitlines(keepends=True)
-    for line in difflib.unified_diff(a, b, fromfile, tofile):
-        lines.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
-    return "".join(lines)
 
 
 def clean_text(text: str, options: Options, settings: Settings, display: str) -> tuple[str, Entry]:
@@ -808,6 +803,8 @@ class _JsonlState:
     copied: int = 0
     with_field: int = 0
     entry: Entry | None = None
+    #: why the output could not be written; the rest of the file is still read
+    write_error: str | None = None
 
 
 class Runner:
@@ -900,33 +897,47 @@ class Runner:
         self.records += res.records
         self.bytes += res.size
         dest = st.target.dest
-        if dest is not None and not s.diff:
-            if s.mode == "clean" and st.writer is None:
-                st.writer = AtomicWriter(dest)
-            elif s.mode == "fix" and st.writer is None and res.changed:
-                # first change: copy the untouched bytes before this batch
-                st.writer = AtomicWriter(dest, st.target.src)
-                with open(st.target.src, "rb") as src:
-                    remaining = st.copied
-                    while remaining:
-                        chunk = src.read(min(remaining, 1 << 20))
-                        if not chunk:
-                            break
-                        st.writer.write(chunk)
-                        remaining -= len(chunk)
-            if st.writer is not None:
-                st.writer.write(b"".join(res.lines))
+        if dest is not None and not s.diff and st.write_error is None:
+            try:
+                self._jsonl_write(st, res, dest)
+            except OSError as exc:
+                st.write_error = f"cannot write {dest}: {exc.strerror or exc}"
+                self._jsonl_abort(st)
+                st.writer = None
         st.copied += res.size
         self._tick()
         yield from res.entries
+
+    def _jsonl_write(self, st: _JsonlState, res: BatchResult, dest: str) -> None:
+        s = self.settings
+        if s.mode == "clean" and st.writer is None:
+            st.writer = AtomicWriter(dest)
+        elif s.mode == "fix" and st.writer is None and res.changed:
+            # first change: copy the untouched bytes before this batch
+            st.writer = AtomicWriter(dest, st.target.src)
+            with open(st.target.src, "rb") as src:
+                remaining = st.copied
+                while remaining:
+                    chunk = src.read(min(remaining, 1 << 20))
+                    if not chunk:
+                        break
+                    st.writer.write(chunk)
+                    remaining -= len(chunk)
+        if st.writer is not None:
+            st.writer.write(b"".join(res.lines))
 
     def _jsonl_finish(self, st: _JsonlState) -> Entry:
         entry = st.entry
         assert entry is not None
         self.files += 1
         s = self.settings
-        if st.writer is None and s.mode == "clean" and not s.diff and st.target.dest:
-            st.writer = AtomicWriter(st.target.dest)  # an empty file still gets its copy
+        if st.write_error is not None:
+            entry.error = st.write_error
+        elif st.writer is None and s.mode == "clean" and not s.diff and st.target.dest:
+            try:
+                st.writer = AtomicWriter(st.target.dest)  # an empty file still gets its copy
+            except OSError as exc:
+                entry.error = f"cannot write {st.target.dest}: {exc.strerror or exc}"
         if st.writer is not None:
             try:
                 st.writer.commit()

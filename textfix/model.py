@@ -263,6 +263,21 @@ class _LineIndex:
         return line + 1, offset - self.starts[line] + 1
 
 
+def unified_diff(before: str, after: str, fromfile: str, tofile: str, n: int = 3) -> str:
+    """A unified diff whose lines end at "\\n" only, as in explain() and to_dict()."""
+    lines = []
+    for line in difflib.unified_diff(
+        split_lines(before), split_lines(after), fromfile, tofile, n=n
+    ):
+        lines.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(lines)
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of ``text`` with their ends; a line ends at "\\n" only (as in explain())."""
+    return _LINES.findall(text)
+
+
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:
     """Apply non-overlapping edits (offsets into ``text``) and return the new text."""
     out: list[str] = []
@@ -300,15 +315,7 @@ class Result:
 
     def diff(self, fromfile: str = "original", tofile: str = "cleaned", n: int = 3) -> str:
         """A unified diff from the original to the cleaned text ('' when unchanged)."""
-        if not self.changed:
-            return ""
-        # lines end at "\n" only, as in explain() and to_dict()
-        a = _LINES.findall(self.original)
-        b = _LINES.findall(self.text)
-        lines = []
-        for line in difflib.unified_diff(a, b, fromfile, tofile, n=n):
-            lines.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
-        return "".join(lines)
+        return unified_diff(self.original, self.text, fromfile, tofile, n) if self.changed else ""
 
     def _index(self) -> _LineIndex:
         return _LineIndex.of(self.original)
@@ -384,4 +391,6 @@ __all__ = [
     "Rule",
     "Safety",
     "apply_edits",
+    "split_lines",
+    "unified_diff",
 ]

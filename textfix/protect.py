@@ -67,6 +67,10 @@ _WINPATH = re.compile(r":\\\S+")
 _DOT_IN_TOKEN = re.compile(r"\.(?=\w)")
 _TOKEN_LEFT = regex.compile(r"[\w.-]*+", regex.REVERSE)
 _TOKEN_RIGHT = re.compile(r"[\w.-]*")
+# identifiers written as scheme:value in citations (doi:10.1000/xyz, arXiv:2101.00001)
+_IDENTIFIER = re.compile(
+    r"(?<![\w.])(?:doi|arxiv|isbn|issn|pmid|pmcid|hdl|urn|orcid):[^\s<>\"\])]+", re.IGNORECASE
+)
 _ACRONYM = re.compile(r"(?:[A-Za-z]{1,2}\.){2,}")
 _NAME = re.compile(r"\w[\w-]*(?:\.\w[\w-]*)+")
 _NUMBER = regex.compile(r"\d++(?:[.,:/]\d++)++(?:[a-z]\w*+)?(?!\w)")
@@ -158,6 +162,12 @@ def _matches(text: str) -> list[tuple[int, int, str]]:
                 h = _HANDLE.match(text, i + 1)
                 if h is not None:
                     add((i, h.end(), "handle"))
+    if ":" in text:
+        for m in _IDENTIFIER.finditer(text):
+            e = m.end()
+            while text[e - 1] in ".,;:!?'":
+                e -= 1  # the sentence's closing punctuation
+            add((m.start(), e, "identifier"))
     if "/" in text:
         for m in _PATH.finditer(text):
             s = m.start()

@@ -155,6 +155,8 @@ class SentencesFixer(Fixer):
             dot = m.start("sp") - 1
             if doc.overlaps_protected(dot, dot + 1) or doc.overlaps_protected(*m.span("w")):
                 continue
+            if dot > 0 and text[dot - 1].isspace():
+                continue  # a lone dot ("pip install . and wait") ends no sentence
             found.append((pw[0], m))
         if not found:
             return

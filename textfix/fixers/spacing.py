@@ -56,6 +56,7 @@ SPACE_BEFORE = Rule(
     counter_examples=(
         "Save it as a .txt file; the smiley :) stays.",
         "He wrote ... and stopped.",
+        "Install it with pip install . and wait.",
     ),
 )
 MULTI_SPACE = Rule(
@@ -83,6 +84,8 @@ _IDENTIFIERISH = regex.compile(r"[.@/\\_\d=#:]")
 # exactly two full stops or two commas after a word, not part of a longer run
 _DOUBLED = regex.compile(r"(?<=[\p{L}\p{N})\]\"'”’])([.,])\1(?![.,])(?=\s|$|[\"'”’)\]])")
 _SPACE_BEFORE = regex.compile(r"(?<=[\p{L}\p{N})\]\"'”’])[ \t]++(?=[,.;:!?](?:\s|$))")
+# a lone dot followed by a lower-case word: a command's "." argument
+_LONE_DOT_ARGUMENT = regex.compile(r"\.[ \t]++\p{Ll}")
 _MULTI = regex.compile(r"(?<=\S)[ ]{2,}+(?=\S)")
 _TRAILING = regex.compile(r"[ \t]++$", regex.MULTILINE)
 _TABULAR_RUN = regex.compile(r"\S[ ]{2,}+\S")
@@ -102,6 +105,8 @@ class SpacingFixer(Fixer):
             punct = text[m.end()]
             if punct == "." and text.startswith("..", m.end()):
                 continue  # an ellipsis after a space is a style, not damage
+            if punct == "." and _LONE_DOT_ARGUMENT.match(text, m.end()):
+                continue  # "pip install . and wait": a path, not a full stop
             if punct == ":" and text[m.start() - 1 : m.start()] == ")":
                 continue
             yield Edit(m.start(), m.end(), "", SPACE_BEFORE.id, f"space before {punct!r}")
