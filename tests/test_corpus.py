@@ -299,3 +299,18 @@ def test_gitignore_above_the_folder_applies_inside_a_repository(tmp_path: Path) 
     assert _names(found, docs) == ["a.txt"]
     found, _ = collect([str(docs)], Selector(base=docs, respect_gitignore=False))
     assert len(found) == 3
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to chown")
+def test_atomic_write_keeps_the_owner(tmp_path: Path) -> None:
+    from textfix.corpus import AtomicWriter
+
+    f = tmp_path / "owned.txt"
+    f.write_text("old\n")
+    os.chown(f, 65534, 65534)
+    with AtomicWriter(f, f) as w:
+        w.write(b"new\n")
+        w.commit()
+    st = f.stat()
+    assert (st.st_uid, st.st_gid) == (65534, 65534)
+    assert f.read_text() == "new\n"

@@ -418,13 +418,18 @@ class AtomicWriter:
             self.file.flush()
             os.fsync(self.file.fileno())
             self.file.close()
-            mode = None
+            old = None
             if self.mode_from is not None:
                 try:
-                    mode = stat.S_IMODE(os.stat(self.mode_from).st_mode)
+                    old = os.stat(self.mode_from)
                 except OSError:
-                    mode = None
-            os.chmod(self.tmp, mode if mode is not None else _default_mode())
+                    old = None
+            os.chmod(self.tmp, stat.S_IMODE(old.st_mode) if old is not None else _default_mode())
+            if old is not None and hasattr(os, "chown"):
+                try:  # keep the owner too (possible for root, or for the owner's own group)
+                    os.chown(self.tmp, old.st_uid, old.st_gid)
+                except OSError:
+                    pass
             os.replace(self.tmp, self.dest)
         except BaseException:
             self.abort()
