@@ -102,21 +102,22 @@ class Pack:
 _FLAG_BITS = {"i": regex.IGNORECASE, "m": regex.MULTILINE, "x": regex.VERBOSE, "s": regex.DOTALL}
 
 
-def line_of(source: str, rule_index: int, key: str | None) -> int | None:
-    """Best-effort line number of ``key`` in the ``rule_index``-th ``[[rule]]`` table."""
+def line_of(source: str, index: int, key: str | None, table: str = "rule") -> int | None:
+    """Best-effort line number of ``key`` in the ``index``-th ``[[table]]`` of a TOML text."""
     lines = source.splitlines()
+    header = f"[[{table}]]"
     seen = -1
     for n, line in enumerate(lines, 1):
-        if line.strip().startswith("[[rule]]"):
+        if line.strip().replace(" ", "").startswith(header):
             seen += 1
-            if seen == rule_index:
+            if seen == index:
                 if key is None:
                     return n
                 for m, later in enumerate(lines[n:], n + 1):
                     stripped = later.strip()
                     if stripped.startswith("[["):
                         break
-                    if stripped.split("=", 1)[0].strip() == key:
+                    if stripped.split("=", 1)[0].strip().strip("\"'") == key:
                         return m
                 return n
     return None
@@ -157,10 +158,7 @@ def parse_pack(
     respects_protection: bool = True,
 ) -> Pack:
     """Parse and validate one pack's TOML text (``path`` is for messages)."""
-    try:
-        data = tomllib.loads(source)
-    except tomllib.TOMLDecodeError as exc:
-        raise RulePackError(path, f"not valid TOML: {exc}", toml_error_line(exc, source)) from None
+    data = parse_toml(source, path)
     unknown_top = set(data) - {"pack", "rule"}
     if unknown_top:
         key = sorted(unknown_top)[0]
@@ -247,27 +245,36 @@ def toml_error_line(exc: Exception, source: str = "") -> int | None:
     return None
 
 
+def read_source(path: str | Path, error: type[SourceError] = RulePackError, what: str = "") -> str:
+    """The text of a user's file (a ``what``); a failure is an ``error`` naming the file."""
+    p = Path(path)
+    try:
+        return p.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        message = f"cannot read {what}: {exc.strerror}" if what else "file not found"
+        raise error(str(p), message) from None
+    except OSError as exc:
+        raise error(
+            str(p), f"cannot read{' ' + what if what else ''}: {exc.strerror or exc}"
+        ) from None
+    except UnicodeDecodeError:
+        raise error(str(p), f"{what or 'file'} is not UTF-8") from None
+
+
+def parse_toml(source: str, path: str, error: type[SourceError] = RulePackError) -> dict[str, Any]:
+    """Parsed TOML; a syntax error is an ``error`` naming the file and the line."""
+    try:
+        return tomllib.loads(source)
+    except tomllib.TOMLDecodeError as exc:
+        raise error(path, f"not valid TOML: {exc}", toml_error_line(exc, source)) from None
+
+
 def read_toml(
     path: str | Path, error: type[SourceError] = RulePackError
 ) -> tuple[str, dict[str, Any]]:
-    """The text and the parsed data of a user's TOML file (pack, gazetteer, config).
-
-    Every failure is an ``error`` that names the file and, for a syntax error,
-    the line.
-    """
-    p = Path(path)
-    try:
-        source = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise error(str(p), "file not found") from None
-    except OSError as exc:
-        raise error(str(p), f"cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise error(str(p), "not UTF-8") from None
-    try:
-        return source, tomllib.loads(source)
-    except tomllib.TOMLDecodeError as exc:
-        raise error(str(p), f"not valid TOML: {exc}", toml_error_line(exc, source)) from None
+    """The text and the parsed data of a user's TOML file (pack, gazetteer, config)."""
+    source = read_source(path, error)
+    return source, parse_toml(source, str(path), error)
 
 
 def pack_fixer(data: Mapping[str, Any]) -> str | None:

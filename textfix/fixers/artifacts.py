@@ -27,7 +27,6 @@ stay too.
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -43,13 +42,10 @@ from textfix.packs import (
     builtin_pack,
     finditer,
     line_of,
-    read_pack,
+    pack_fixer,
+    parse_pack,
+    read_toml,
 )
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 FAMILY = "artifacts"
 EXTRA_KEYS = ("scope", "triggers", "glue", "skip_in_markup", "tags")
@@ -174,20 +170,10 @@ def _validate(pack: Pack, source: str, disabled: set[str], trusted: bool) -> lis
 
 def _load_user_pack(path: str) -> tuple[Pack, str] | None:
     """The pack at ``path`` when its ``[pack]`` table says ``fixer = "artifacts"``."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            source = fh.read()
-    except OSError as exc:
-        raise RulePackError(path, f"cannot read rule pack: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise RulePackError(path, "rule pack is not UTF-8") from None
-    try:
-        meta = tomllib.loads(source).get("pack", {})
-    except tomllib.TOMLDecodeError as exc:
-        raise RulePackError(path, f"not valid TOML: {exc}") from None
-    if not isinstance(meta, dict) or meta.get("fixer") != FAMILY:
+    source, data = read_toml(path)
+    if pack_fixer(data) != FAMILY:
         return None
-    pack = read_pack(path, extra_keys=EXTRA_KEYS, id_prefix=FAMILY + "/")
+    pack = parse_pack(source, path, extra_keys=EXTRA_KEYS, id_prefix=FAMILY + "/")
     return pack, source
 
 

@@ -78,23 +78,16 @@ from __future__ import annotations
 
 import bisect
 import re
-import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import regex
 
 from textfix.model import Document, Edit, Example, Fixer, Flag, Rule
 from textfix.options import Options
-from textfix.packs import RulePackError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from textfix.packs import RulePackError, line_of, parse_toml, read_source
 
 # --- rules ---------------------------------------------------------------------
 
@@ -305,38 +298,16 @@ class Gazetteer:
 
 
 _GAZ_KEYS = frozenset({"canonical", "variants", "note"})
-_TOML_LINE = re.compile(r"at line (\d+)")
 
 
 def _gaz_line(source: str, index: int, key: str | None) -> int | None:
     """Line of ``key`` in the ``index``-th ``[[name]]`` table (or of the table)."""
-    lines = source.splitlines()
-    seen = -1
-    for n, line in enumerate(lines, 1):
-        if line.strip().replace(" ", "").startswith("[[name]]"):
-            seen += 1
-            if seen == index:
-                if key is None:
-                    return n
-                for m, later in enumerate(lines[n:], n + 1):
-                    stripped = later.strip()
-                    if stripped.startswith("["):
-                        break
-                    if stripped.split("=", 1)[0].strip().strip("\"'") == key:
-                        return m
-                return n
-    return None
+    return line_of(source, index, key, table="name")
 
 
 def parse_gazetteer(source: str, path: str) -> list[tuple[str, list[str], int]]:
     """Validate one gazetteer's TOML text: ``(canonical, variants, entry index)`` each."""
-    try:
-        data = tomllib.loads(source)
-    except tomllib.TOMLDecodeError as exc:
-        m = _TOML_LINE.search(str(exc))
-        raise RulePackError(
-            path, f"not valid TOML: {exc}", int(m.group(1)) if m else None
-        ) from None
+    data = parse_toml(source, path)
     for key in data:
         if key != "name":
             line = next(
@@ -390,12 +361,7 @@ def load_gazetteers(entries: Sequence[str]) -> Gazetteer | None:
             path, source = f"<gazetteer {number}>", entry
         else:
             path = entry
-            try:
-                source = Path(entry).read_text(encoding="utf-8")
-            except OSError as exc:
-                raise RulePackError(path, f"cannot read gazetteer: {exc.strerror or exc}") from None
-            except UnicodeDecodeError:
-                raise RulePackError(path, "gazetteer is not UTF-8") from None
+            source = read_source(entry, what="gazetteer")
         sources[path] = source
         for canonical, names, index in parse_gazetteer(source, path):
             if canonical in variants:
