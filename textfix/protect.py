@@ -80,6 +80,13 @@ _ABBR_OR_INITIAL = re.compile(
 )
 
 
+def _before_closing(text: str, start: int, end: int) -> int:
+    """``end`` moved back over the sentence's closing punctuation (not part of a URL)."""
+    while end > start and text[end - 1] in ".,;:!?'":
+        end -= 1
+    return end
+
+
 def _free_before(text: str, i: int, chars: str = "") -> bool:
     """True when the character before ``i`` does not continue a token."""
     if i == 0:
@@ -145,10 +152,7 @@ def _matches(text: str) -> list[tuple[int, int, str]]:
                 s = i
             tail = _URL_TAIL.match(text, m.end())
             if tail is not None:
-                e = tail.end()
-                while e > s and text[e - 1] in ".,;:!?'":
-                    e -= 1  # a sentence's closing punctuation is not part of the URL
-                add((s, e, "url"))
+                add((s, _before_closing(text, s, tail.end()), "url"))
     if "@" in text or "#" in text:
         for m in _AT_OR_HASH.finditer(text):
             i = m.start()
@@ -164,10 +168,7 @@ def _matches(text: str) -> list[tuple[int, int, str]]:
                     add((i, h.end(), "handle"))
     if ":" in text:
         for m in _IDENTIFIER.finditer(text):
-            e = m.end()
-            while text[e - 1] in ".,;:!?'":
-                e -= 1  # the sentence's closing punctuation
-            add((m.start(), e, "identifier"))
+            add((m.start(), _before_closing(text, m.start(), m.end()), "identifier"))
     if "/" in text:
         for m in _PATH.finditer(text):
             s = m.start()
