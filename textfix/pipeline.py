@@ -304,28 +304,48 @@ class Pipeline:
         return _disjoint(edits), flags
 
     def clean(self, text: str) -> Result:
-        """Clean ``text`` and explain every change."""
+        """Clean ``text`` and explain every change.
+
+        The fixers run in order, pass after pass, until a whole pass changes
+        nothing. A fixer whose last run saw exactly the current text and
+        applied nothing would find nothing again (fixers are deterministic
+        functions of the text), so it is not run again: its flags from that
+        run stand. On the usual document, where the first pass repairs
+        everything, the second pass re-runs only the fixers that ran before
+        the last edit.
+        """
         if not isinstance(text, str):
             raise TypeError(f"textfix cleans str, not {type(text).__name__}")
         offsets = _OffsetMap(text)
         current = text
-        flags: list[Flag] = []
         doc = Document(current, self.options)
+        fixers = self.fixers
+        #: flags of each fixer's latest run, in original coordinates
+        latest: list[list[Flag]] = [[] for _ in fixers]
+        #: the text version each fixer last ran on without applying anything
+        settled = [-1] * len(fixers)
+        version = 0
         for _ in range(self.max_passes):
-            changed = False
-            flags = []
-            for fixer in self.fixers:
+            for k, fixer in enumerate(fixers):
+                if settled[k] == version:
+                    continue
                 edits, stage_flags = self._run_fixer(fixer, doc)
+                to_original = offsets.to_original
+                mapped = []
                 for f in stage_flags:
-                    s, e = offsets.to_original(f.start, f.end)
-                    flags.append(Flag(s, e, f.rule, f.message, f.suggestion, f.confidence))
+                    s, e = to_original(f.start, f.end)
+                    mapped.append(Flag(s, e, f.rule, f.message, f.suggestion, f.confidence))
+                latest[k] = mapped
                 if edits:
                     offsets.compose(current, edits)
                     current = apply_edits(current, edits)
                     doc = doc.after(edits, current, offsets.current_spans())
-                    changed = True
-            if not changed:
+                    version += 1
+                else:
+                    settled[k] = version
+            if all(v == version for v in settled):
                 break
+        flags = [f for fl in latest for f in fl]
         flags.sort(key=lambda f: (f.start, f.end, f.rule))
         return Result(original=text, text=current, edits=offsets.edits(), flags=_unique(flags))
 
