@@ -14,8 +14,10 @@ from hypothesis import strategies as st
 from textfix.corpus import (
     AtomicWriter,
     DecodeError,
+    Runner,
     Selector,
     Settings,
+    Target,
     atomic_write,
     collect,
     decode,
@@ -314,3 +316,31 @@ def test_atomic_write_keeps_the_owner(tmp_path: Path) -> None:
     st = f.stat()
     assert (st.st_uid, st.st_gid) == (65534, 65534)
     assert f.read_text() == "new\n"
+
+
+def test_runner_batches_files_for_workers_and_keeps_every_entry_in_order(tmp_path: Path) -> None:
+    """With jobs > 1 text files travel to workers in batches; the entries must not change."""
+    targets = []
+    for i in range(41):
+        p = tmp_path / f"f{i:02d}.txt"
+        if i == 7:
+            p.write_bytes(b"bin\x00ary")
+        elif i != 13:  # f13 does not exist: an error entry in its place
+            p.write_text("It ended.Then it began.." if i % 2 else "Fine.", encoding="utf-8")
+        targets.append(Target(str(p), p.name, "text"))
+        if i == 20:  # a JSONL file in the middle ends the current batch
+            j = tmp_path / "mid.jsonl"
+            j.write_text('{"text": "Glued.Here"}\n', encoding="utf-8")
+            targets.append(Target(str(j), j.name, "jsonl"))
+
+    def entries(jobs: int) -> list[dict[str, object]]:
+        runner = Runner(Settings(), jobs)
+        return [e.to_dict() for e in runner.run(targets)]
+
+    serial, parallel = entries(1), entries(2)
+    assert parallel == serial
+    files = [e for e in serial if "line" not in e]  # one entry per file, records aside
+    assert [e["path"] for e in files] == [t.display for t in targets]
+    assert "error" in files[13] and files[7]["note"] == "binary file skipped"
+    assert files[1]["changed"] and not files[2]["changed"]
+    assert files[21]["changed_records"] == 1

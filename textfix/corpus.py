@@ -26,9 +26,9 @@ What this module promises, because people run it over thousands of files:
   the cleaned field's JSON value is replaced inside the line; every other
   byte of the line, key order and spacing included, stays as it was.
   Malformed lines are reported with their line number and passed through.
-* **Parallel runs.** ``jobs > 1`` cleans files, or batches of JSONL records, in
-  worker processes; results come back in input order and at most a few
-  batches per worker are in flight.
+* **Parallel runs.** ``jobs > 1`` cleans batches of files (up to 16 files or
+  1 MB) or of JSONL records in worker processes; results come back in input
+  order and at most a few batches per worker are in flight.
 """
 
 from __future__ import annotations
@@ -76,6 +76,10 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson")
 BINARY_SNIFF = 8192
 BATCH_LINES = 256
 BATCH_BYTES = 1 << 20
+#: text files sent to a worker in one task (``jobs > 1``): small files would
+#: otherwise cost more in inter-process traffic than in cleaning
+FILE_BATCH = 16
+FILE_BATCH_BYTES = 1 << 20
 TMP_SUFFIX = ".textfix-tmp"
 
 Mode = Literal["check", "fix", "clean"]
@@ -592,6 +596,11 @@ def process_text_file(target: Target, settings: Settings) -> Entry:
     return entry
 
 
+def process_text_files(targets: Sequence[Target], settings: Settings) -> list[Entry]:
+    """:func:`process_text_file` on several files, in order (one worker task)."""
+    return [process_text_file(t, settings) for t in targets]
+
+
 # --- JSONL -----------------------------------------------------------------------------
 
 _decoder = json.JSONDecoder()
@@ -833,10 +842,25 @@ class Runner:
 
     def _tasks(self, targets: Sequence[Target]) -> Iterator[Any]:
         s = self.settings
+        batch: list[Target] = []
+        size = 0
         for t in targets:
             if t.kind == "text":
-                yield (process_text_file, (t, s))
+                if self.jobs <= 1:
+                    yield (process_text_file, (t, s))
+                    continue
+                batch.append(t)
+                try:
+                    size += os.stat(t.src).st_size
+                except OSError:
+                    pass  # process_text_file reports it
+                if len(batch) >= FILE_BATCH or size >= FILE_BATCH_BYTES:
+                    yield (process_text_files, (batch, s))
+                    batch, size = [], 0
                 continue
+            if batch:
+                yield (process_text_files, (batch, s))
+                batch, size = [], 0
             try:
                 f = open(t.src, "rb")  # noqa: SIM115 - closed below, after the last batch
             except OSError as exc:
@@ -854,16 +878,19 @@ class Runner:
                 yield _Local(("jsonl-end", t, None))
             finally:
                 f.close()
+        if batch:
+            yield (process_text_files, (batch, s))
 
     def run(self, targets: Sequence[Target]) -> Iterator[Entry]:
         state: _JsonlState | None = None
         try:
             for item in ordered_map(self._tasks(targets), self.jobs):
-                if isinstance(item, Entry):
-                    self.files += 1
-                    self.bytes += item.size
-                    self._tick()
-                    yield item
+                if isinstance(item, (Entry, list)):
+                    for entry in item if isinstance(item, list) else (item,):
+                        self.files += 1
+                        self.bytes += entry.size
+                        self._tick()
+                        yield entry
                 elif isinstance(item, BatchResult):
                     assert state is not None
                     yield from self._jsonl_batch(state, item)
