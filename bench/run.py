@@ -528,37 +528,78 @@ def section_jobs(rep: Report, nfiles: int, timeout: float) -> None:
     if not _cli_has_jobs():
         rep.skipped(title, "CLI lacks --jobs")
         return
-    docs = build_corpus(1, seed=7)
     rng = random.Random(7)
     texts = source_texts()
-    files = [damage(rng.choice(texts), rng) for _ in range(nfiles)]
-    del docs
-    size = nbytes(files) / MB
+    sets = {
+        "corpus-sized": [damage(rng.choice(texts), rng) for _ in range(nfiles)],
+        "20 KB": [one_document(20_000, seed=100 + i) for i in range(nfiles)],
+    }
     rows = []
-    times = {}
+    speedups = {}
     with tempfile.TemporaryDirectory(prefix="textfix-bench-") as tmp:
+        # the fixed cost of one run: interpreter, imports, rule packs, word lists
+        one = Path(tmp) / "one"
+        one.mkdir()
+        (one / "a.txt").write_text(sets["corpus-sized"][0], encoding="utf-8")
+        start = {}
         for jobs in (1, 2):
-            folder = Path(tmp) / f"jobs{jobs}"
-            folder.mkdir()
-            for i, text in enumerate(files):
-                (folder / f"doc{i:04d}.txt").write_text(text, encoding="utf-8")
             s, rss, rc = _measured_run(
-                [*_cli(), "fix", "--jobs", str(jobs), "-q", "--isolated", str(folder)], timeout
+                [*_cli(), "fix", "--jobs", str(jobs), "-q", "--isolated", str(one)], timeout
             )
-            times[jobs] = s
-            rows.append([str(jobs), f"{s:.2f}", f"{size / s:.2f}", f"{rss:.0f}", str(rc)])
-    speedup = times[1] / times[2]
-    ok = "met" if speedup >= TARGET_JOBS else "MISSED"
+            start[jobs] = s
+            rows.append(["1 file (start-up)", str(jobs), f"{s:.2f}", "—", f"{rss:.0f}", str(rc)])
+        for label, files in sets.items():
+            size = nbytes(files) / MB
+            times = {}
+            for jobs in (1, 2):
+                folder = Path(tmp) / f"{label}-{jobs}".replace(" ", "")
+                folder.mkdir()
+                for i, text in enumerate(files):
+                    (folder / f"doc{i:04d}.txt").write_text(text, encoding="utf-8")
+                s, rss, rc = _measured_run(
+                    [*_cli(), "fix", "--jobs", str(jobs), "-q", "--isolated", str(folder)],
+                    timeout,
+                )
+                times[jobs] = s
+                rows.append(
+                    [
+                        f"{nfiles} files, {label} ({size:.1f} MB)",
+                        str(jobs),
+                        f"{s:.2f}",
+                        f"{size / s:.2f}",
+                        f"{rss:.0f}",
+                        str(rc),
+                    ]
+                )
+            work = [times[j] - start[j] for j in (1, 2)]
+            # the start-up-free ratio is meaningful only when the work dwarfs the noise
+            ratio = work[0] / work[1] if min(work) > 0.25 * start[1] else None
+            speedups[label] = (times[1] / times[2], ratio)
+    notes = []
+    for label, (total, work) in speedups.items():
+        ok = "met" if total >= TARGET_JOBS else "MISSED"
+        after = (
+            f"{work:.2f}× once the one-file start-up time is taken off both"
+            if work is not None
+            else "the work beyond start-up is too small to compare"
+        )
+        notes.append(f"{label} files: {total:.2f}× ({ok}); {after}")
     rep.table(
         title,
-        ["--jobs", "seconds", "MB/s", "peak RSS of one process (MB)", "exit"],
+        ["files", "--jobs", "seconds", "MB/s", "peak RSS of one process (MB)", "exit"],
         rows,
         note=(
-            f"{size:.1f} MB in {nfiles} files, including interpreter start-up. "
-            f"Speed-up {speedup:.2f}× (target ≥ {TARGET_JOBS}× on 2 cores: {ok})."
+            f"Wall time including interpreter start-up. Speed-up of --jobs 2 over --jobs 1 "
+            f"(target ≥ {TARGET_JOBS}× on 2 cores): " + "; ".join(notes) + ". "
+            "The start-up time is paid once per run whatever the number of jobs, so on a "
+            "small total it bounds the speed-up."
         ),
     )
-    rep.notes.append(f"--jobs 2 vs --jobs 1: {speedup:.2f}×")
+    small = speedups["corpus-sized"][0]
+    rep.notes.append(
+        f"--jobs 2 vs --jobs 1: {small:.2f}× on {nfiles} corpus-sized files, "
+        f"{speedups['20 KB'][0]:.2f}× on {nfiles} files of 20 KB"
+    )
 
 
 def section_jsonl(rep: Report, mb: int, timeout: float, mb_per_s: float | None) -> None:
