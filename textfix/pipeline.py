@@ -406,6 +406,10 @@ def build_pipeline(options: Options) -> Pipeline:
     )
 
 
+_DEFAULT_OPTIONS = Options()
+
+
 def clean(text: str, **options: Any) -> Result:
     """Clean ``text`` with the default pipeline; see :class:`textfix.Options`."""
-    return build_pipeline(Options.from_kwargs(**options)).clean(text)
+    opts = Options.from_kwargs(**options) if options else _DEFAULT_OPTIONS
+    return build_pipeline(opts).clean(text)
