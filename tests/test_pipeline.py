@@ -174,3 +174,40 @@ def test_diff_splits_lines_at_newlines_only():
     assert "No newline" not in diff
     body = diff.split("\n")[3:]
     assert body == ["-a\rb  c\rd", "+a\rb c\rd", ""]
+
+
+class WordFlagger(Fixer):
+    """Flags every occurrence of a word and counts how often it was run."""
+
+    def __init__(self, name: str, word: str) -> None:
+        self.name = name
+        self.word = word
+        self.rules = (Rule(f"{name}/r", "flag a word"),)
+        self.runs: list[str] = []
+
+    def run(self, doc: Document):
+        self.runs.append(doc.text)
+        for m in regex.finditer(regex.escape(self.word), doc.text):
+            yield Flag(m.start(), m.end(), f"{self.name}/r", f"saw {self.word}")
+
+
+def _x_to_yy(text: str):
+    return [(m.start(), m.end(), "yy") for m in regex.finditer("x", text)]
+
+
+def test_a_fixer_that_settled_on_the_final_text_is_not_run_again_and_keeps_its_flags():
+    flagger = WordFlagger("late", "z")
+    r = Pipeline([ScriptedFixer("early", _x_to_yy), flagger]).clean("x z x")
+    assert r.text == "yy z yy"
+    # pass 1 saw the final text; pass 2 re-ran only "early" (which changed it)
+    assert flagger.runs == ["yy z yy"]
+    assert [(f.start, f.end, f.rule) for f in r.flags] == [(2, 3, "late/r")]
+
+
+def test_a_fixer_that_ran_before_a_later_edit_runs_again_on_the_final_text():
+    flagger = WordFlagger("first", "yy")
+    r = Pipeline([flagger, ScriptedFixer("then", _x_to_yy)]).clean("x z")
+    assert r.text == "yy z"
+    assert flagger.runs == ["x z", "yy z"]
+    # its flag comes from the run on the final text, mapped onto the original "x"
+    assert [(f.start, f.end, r.original[f.start : f.end]) for f in r.flags] == [(0, 1, "x")]
