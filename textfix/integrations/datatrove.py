@@ -63,14 +63,14 @@ class TextfixFormatter(BaseFormatter):
         **options: Any,
     ) -> None:
         super().__init__()
-        # fail now, in the driver, rather than in every worker
-        Options.from_kwargs(**options)
+        # fail now, in the driver, rather than in every worker; validated once
+        self.opts = Options.from_kwargs(**options)
         self.options = dict(options)
         self.metadata_key = metadata_key
         self.record_flags = record_flags
 
     def clean(self, text: str) -> Result:
-        return build_pipeline(Options.from_kwargs(**self.options)).clean(text)
+        return build_pipeline(self.opts).clean(text)
 
     def format(self, text: str) -> str:
         return self.clean(text).text
