@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import textfix
 from textfix import Document, Options, Pipeline
@@ -402,3 +404,145 @@ def test_many_distinct_names_still_find_the_outlier() -> None:
     assert [(text[e.start : e.end], getattr(e, "replacement", None)) for e in found] == [
         ("Ulanbaatar", "Ulaanbaatar")
     ]
+
+
+# --- the fast survey agrees with a plain walk over every mention ---------------------
+
+_PIECES = [
+    "Kim",
+    "Jong-un",
+    "Jon-un",
+    "Jong",
+    "Un",
+    "Il",
+    "Sung",
+    "Pyongyang",
+    "Pyongyan",
+    "de",
+    "la",
+    "van",
+    "al-",
+    "bin",
+    "O'Neill",
+    "O'Neill's",
+    "The",
+    "In",
+    "Officials",
+    "officials",
+    "kim",
+    "relations",
+    "Relations",
+    "U.S.",
+    "Dr.",
+    "J. R.",
+    "2011",
+    "3.5",
+    "http://x.org/Kim",
+    "`Kim`",
+    " ",
+    " ",
+    " ",
+    "\u00a0",
+    ". ",
+    ".",
+    "\n",
+    "\n\n",
+    ", ",
+    "; ",
+    "? ",
+    '"',
+    "'",
+    "(",
+    ")",
+    "- ",
+    "— ",
+    "*",
+    "  ",
+    "\t",
+    "Ã",
+    "©",
+    "_",
+    "x",
+]
+_texts = st.lists(st.sampled_from(_PIECES), max_size=60).map("".join)
+
+
+def _reference_mentions(doc: Document, lo: int, hi: int) -> list[list[tuple[int, int, str]]]:
+    """The names of ``text[lo:hi]`` found the plain way: every mention, one by one."""
+    text = doc.text
+    raw = []
+    mid: set[str] = set()
+    for m in entities._MENTION.finditer(text, lo, hi):
+        s = m.start()
+        if doc.overlaps_protected(s, m.end()):
+            continue
+        toks = [(s + t.start(), s + t.end(), t.group()) for t in entities._SPLIT.finditer(m[0])]
+        mid.update(t[2] for t in toks[1:])
+        initial = entities._starts_sentence(text, s)
+        if not initial:
+            mid.add(toks[0][2])
+        raw.append((toks, initial))
+    leads = {toks[0][2].casefold() for toks, initial in raw if initial} - entities.STOPWORDS
+    lower = leads & set(entities._LOWER_WORD.findall(text, lo, hi))
+    out = []
+    for toks, initial in raw:
+        if initial:
+            low = toks[0][2].casefold()
+            if (
+                low in entities.STOPWORDS
+                or low in lower
+                or (len(toks) == 1 and toks[0][2] not in mid and entities._zipf(low) >= 3.5)
+            ):
+                toks = toks[1:]
+                while toks and toks[0][2].islower():
+                    toks = toks[1:]
+        if toks:
+            out.append(toks)
+    return out
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_texts, st.integers(0, 30))
+def test_survey_counts_what_a_walk_over_every_mention_counts(text: str, cut: int) -> None:
+    doc = Document(text)
+    for lo, hi in ((0, len(text)), (min(cut, len(text)), len(text))):
+        mentions = _reference_mentions(doc, lo, hi)
+        names = entities._Names.survey(doc, lo, hi)
+        if names is None:
+            assert mentions == []
+            continue
+        counts, first = EntitiesFixer()._count(mentions)
+        assert +names.counts == counts
+        assert names.locate(None) == mentions
+        assert names.first_positions(mentions, set(counts)) == first
+        words = {t[2] for m in mentions for t in m}
+        for w in sorted(words)[:3]:
+            assert names.locate({w}) == [m for m in mentions if w in {t[2] for t in m}]
+
+
+@settings(max_examples=300, deadline=None)
+@given(_texts)
+def test_mentions_on_protected_spans_are_the_ones_a_full_scan_finds(text: str) -> None:
+    doc = Document(text)
+    expected = [
+        (m.start(), m.group())
+        for m in entities._MENTION.finditer(text)
+        if doc.overlaps_protected(m.start(), m.end())
+    ]
+    assert entities._mentions_on_protected(doc, 0, len(text)) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(_texts, st.sets(st.sampled_from(["kim", "officials", "relations", "x", "un", "ã"])))
+def test_lowercase_words_by_substring_agree_with_a_full_word_list(
+    text: str, words: set[str]
+) -> None:
+    every = set(entities._LOWER_WORD.findall(text))
+    assert entities._lowercase_words(text, 0, len(text), words) == words & every
+
+
+def test_lowercase_words_of_a_frequent_substring() -> None:
+    # more occurrences than are checked one by one: the full word list decides
+    text = "kimchi " * (entities._FEW + 1)
+    assert entities._lowercase_words(text, 0, len(text), {"kim"}) == set()
+    assert entities._lowercase_words(text + "kim", 0, len(text) + 3, {"kim"}) == {"kim"}

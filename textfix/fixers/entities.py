@@ -79,7 +79,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -178,15 +178,46 @@ _TOKEN_TAIL = rf"{_L}*+(?:(?:-|['’](?!s(?!{_L})))\p{{L}}{_L}*+)*+"
 _TOKEN = rf"\p{{Lu}}{_TOKEN_TAIL}"
 _PARTICLES = "de|del|della|der|den|di|da|das|dos|du|la|le|van|von|bin|ibn|ben|ter|ten|zu|af|av"
 _ARABIC_ARTICLES = "al|el|ad|an|ar|as|ash|at|az|ud|ul"
-_MENTION = regex.compile(
+_PARTICLE_LIST = _PARTICLES.split("|")
+_ARTICLE_LIST = _ARABIC_ARTICLES.split("|")
+# a cheap guard before the particles are tried: what follows the space must be a
+# capital or a short lower-case word that could be a particle or an article
+_NEXT_PART = (
+    rf"(?=\p{{Lu}}|[{''.join(sorted({w[0] for w in _PARTICLE_LIST + _ARTICLE_LIST}))}]"
+    rf"[a-z]{{1,{max(map(len, _PARTICLE_LIST + _ARTICLE_LIST)) - 1}}}+[ \u00a0-])"
+)
+_MENTION_BODY = (
     rf"\p{{Lu}}(?<![\p{{L}}\p{{M}}\d_'’-]\p{{Lu}}){_TOKEN_TAIL}"
-    rf"(?:[ \u00a0](?:(?:{_PARTICLES})[ \u00a0])*+(?:(?:{_ARABIC_ARTICLES})-)?+{_TOKEN})*+"
+    rf"(?:[ \u00a0]{_NEXT_PART}(?:\L<particles>[ \u00a0])*+(?:\L<articles>-)?+{_TOKEN})*+"
     r"(?![\d_])"
 )
+_MENTION = regex.compile(_MENTION_BODY, particles=_PARTICLE_LIST, articles=_ARTICLE_LIST)
 _SPLIT = regex.compile(r"[^ \u00a0]++")
 # what may stand between a sentence end and the first word of the next sentence
 _OPENERS = frozenset(" \t\"'“”‘’«»([{*_#>–—-")
 _ENDERS = frozenset(".!?:;…\n\r")
+_OPENER_CHARS = "".join(sorted(_OPENERS))
+_MAX_OPENERS = 12
+
+
+def _char_class(chars: Iterable[str]) -> str:
+    return "[" + "".join(regex.escape(c, special_only=False) for c in sorted(chars)) + "]"
+
+
+# One scan finds the mentions and which of them start a sentence: a sentence
+# end and the openers after it are taken in with the mention, so a mention that
+# comes back with them is sentence-initial (as ``_starts_sentence`` says),
+# except perhaps the first one of a section, checked on its own.
+_SCAN = regex.compile(
+    rf"(?:{_char_class(_ENDERS)}{_char_class(_OPENERS)}{{0,{_MAX_OPENERS}}}+)?+{_MENTION_BODY}",
+    particles=_PARTICLE_LIST,
+    articles=_ARTICLE_LIST,
+)
+_LEAD_CHARS = "".join(sorted(_ENDERS | _OPENERS))
+_LEAD_SET = frozenset(_LEAD_CHARS)
+# any character that no name holds: a name never spans one
+_NOT_IN_NAME = regex.compile(r"[^\p{L}\p{M}'’ \u00a0-]", regex.REVERSE)
+_IN_NAME = regex.compile(r"[\p{L}\p{M}'’ \u00a0-]")
 _SKELETON = str.maketrans("", "", " -'’\u00a0")
 _PARTS = re.compile(r"[-'’]")
 
@@ -265,7 +296,7 @@ def _one_edit(a: str, b: str) -> tuple[str, int] | None:
 def _starts_sentence(text: str, pos: int) -> bool:
     """Whether the word at ``pos`` is the first of a sentence, line or text."""
     k = pos
-    limit = max(0, pos - 12)
+    limit = max(0, pos - _MAX_OPENERS)
     while k > limit and text[k - 1] in _OPENERS:
         k -= 1
     if k == 0:
@@ -442,22 +473,34 @@ class EntitiesFixer(Fixer):
     ) -> Iterator[Edit | Flag]:
         """Outliers and inconsistent forms among the names of ``text[lo:hi]``."""
         text = doc.text
-        mentions = self._mentions(doc, lo, hi)
-        if not mentions:
+        names = _Names.survey(doc, lo, hi)
+        if names is None:
             return
-        counts, first = self._count(mentions)
-        families = _families(counts)
+        counts = names.counts
+        families = _Families(counts)
+        outliers = self._outliers(text, lo, hi, names.locate, counts, families, exact=False)
+        if outliers is None:
+            # so many names that only some are compared: count them in text order,
+            # as the limits apply in that order
+            mentions = names.locate(None)
+            counts, _ = self._count(mentions)
+            families = _Families(counts)
+            outliers = self._outliers(
+                text, lo, hi, lambda _: mentions, counts, families, exact=True
+            )
+            assert outliers is not None
         # what the gazetteer rewrites, the vote leaves alone (it runs again on
         # the rewritten text in the pipeline's next pass)
         taken = _Spans(gazetteer)
         edits = []
-        outliers = self._outliers(text, lo, hi, mentions, counts, families)
         for (s, e), p in sorted(outliers.items()):
             if not taken.overlaps(s, e):
                 edits.append((s, e))
                 yield Edit(s, e, p.replacement, OUTLIER.id, p.message, p.confidence)
+        if not families.multi_shape:
+            return
         taken = _Spans(sorted(gazetteer + edits))
-        for flag in self._inconsistent(mentions, counts, first, families):
+        for flag in self._inconsistent(names, counts, families):
             if not taken.overlaps(flag.start, flag.end):
                 yield flag
 
@@ -479,50 +522,6 @@ class EntitiesFixer(Fixer):
                 f"`{found}` → `{canonical}`: the gazetteer {path} lists it as a variant",
                 1.0,
             )
-
-    def _mentions(self, doc: Document, lo: int, hi: int) -> list[_Tokens]:
-        """The names of ``doc.text[lo:hi]``: each a list of ``(start, end, token)``."""
-        text = doc.text
-        raw: list[tuple[_Tokens, bool]] = []
-        mid: set[str] = set()
-        has_protected = bool(doc.protected)
-        for m in _MENTION.finditer(text, lo, hi):
-            s = m.start()
-            if has_protected and doc.overlaps_protected(s, m.end()):
-                continue
-            g = m.group()
-            if " " in g or "\u00a0" in g:
-                toks = [(s + t.start(), s + t.end(), t.group()) for t in _SPLIT.finditer(g)]
-                mid.update(t[2] for t in toks[1:])
-            else:
-                toks = [(s, m.end(), g)]
-            initial = _starts_sentence(text, s)
-            if not initial:
-                mid.add(g if len(toks) == 1 else toks[0][2])
-            raw.append((toks, initial))
-        # A sentence's first word is part of the name unless it is a function
-        # word, or a common word the document also writes in lower case
-        # ("Relations between Kim..."); a word alone is dropped too when the
-        # document never capitalises it elsewhere and it is a frequent English
-        # word ("Officials said").
-        leads = {toks[0][2].casefold() for toks, initial in raw if initial} - STOPWORDS
-        lower = _lowercase_words(text, lo, hi, leads) if leads else set()
-        out = []
-        for toks, initial in raw:
-            if initial:
-                first = toks[0][2]
-                low = first.casefold()
-                if (
-                    low in STOPWORDS
-                    or low in lower
-                    or (len(toks) == 1 and first not in mid and _zipf(low) >= 3.5)
-                ):
-                    toks = toks[1:]
-                    while toks and _is_particle(toks[0][2]):
-                        toks = toks[1:]
-            if toks:
-                out.append(toks)
-        return out
 
     def _count(self, mentions: list[_Tokens]) -> tuple[Counter[str], dict[str, int]]:
         """Occurrences of every name unit (1 to 3 tokens) and where each first occurs."""
@@ -552,29 +551,31 @@ class EntitiesFixer(Fixer):
         text: str,
         lo: int,
         hi: int,
-        mentions: list[_Tokens],
+        locate: Callable[[set[str] | None], list[_Tokens]],
         counts: Counter[str],
         families: _Families,
-    ) -> dict[tuple[int, int], _Proposal]:
+        exact: bool,
+    ) -> dict[tuple[int, int], _Proposal] | None:
+        """Proposals by token span; ``None`` when the limits apply and ``exact`` is off."""
         # token skeletons and their surfaces
         tok_forms: dict[str, list[str]] = {}
         for unit in counts:
-            if " " not in unit and not _is_particle(unit) and len(unit) <= MAX_TOKEN_LETTERS:
+            if " " not in unit and not unit.islower() and len(unit) <= MAX_TOKEN_LETTERS:
                 tok_forms.setdefault(_skel(unit), []).append(unit)
-        rare = [
-            s
-            for s in tok_forms
-            if len(s) >= MIN_PART and families.count.get(s, 0) <= MAX_OUTLIER_COUNT
-        ][:MAX_RARE]
+        fcount = families.count
+        rare = [s for s in tok_forms if len(s) >= MIN_PART and fcount[s] <= MAX_OUTLIER_COUNT]
         if not rare:
             return {}
+        common = [s for s in tok_forms if len(s) >= MIN_PART and fcount[s] >= 2]
+        if not exact and (len(rare) > MAX_RARE or len(common) > MAX_DOMINANT):
+            return None  # which ones are kept depends on the order of the names
+        if not common:
+            return {}
+        rare = rare[:MAX_RARE]
         # a one-deletion index of the tokens that could be a dominant spelling
-        common = sorted(
-            (s for s in tok_forms if len(s) >= MIN_PART and families.count.get(s, 0) >= 2),
-            key=lambda s: -families.count[s],
-        )[:MAX_DOMINANT]
+        common.sort(key=lambda s: -fcount[s])
         index: dict[str, list[str]] = {}
-        for s in common:
+        for s in common[:MAX_DOMINANT]:
             index.setdefault(s, []).append(s)
             for i in range(len(s)):
                 index.setdefault(s[:i] + s[i + 1 :], []).append(s)
@@ -589,7 +590,7 @@ class EntitiesFixer(Fixer):
                         break  # a crowded neighbourhood: too many names to decide
             else:
                 found.discard(o)
-            if len(found) > MAX_CANDIDATES:
+            if len(found) > MAX_CANDIDATES or not found:
                 continue
             near = sorted(d for d in found if _one_edit(o, d) is not None)
             if 0 < len(near) <= MAX_NEIGHBOURS:
@@ -600,7 +601,7 @@ class EntitiesFixer(Fixer):
         judged: dict[tuple[str, str, int], _Proposal | None] = {}
         best: dict[tuple[int, int], list[_Proposal]] = {}
         suspects = {form for o in neighbours for form in tok_forms[o]}
-        for m in mentions:
+        for m in locate(suspects):
             toks = m[:MAX_MENTION_TOKENS]
             for j, tok in enumerate(toks):
                 if tok[2] not in suspects:
@@ -717,18 +718,21 @@ class EntitiesFixer(Fixer):
     # --- spacing and hyphenation variants -------------------------------------------
 
     def _inconsistent(
-        self,
-        mentions: list[_Tokens],
-        counts: Counter[str],
-        first: dict[str, int],
-        families: _Families,
+        self, names: _Names, counts: Counter[str], families: _Families
     ) -> Iterator[Flag]:
-        # form -> (suggestion, message); None for a family's dominant form
-        suggest: dict[str, tuple[str, str] | None] = {}
+        shown: list[tuple[str, list[tuple[str, int]]]] = []
         for skel in families.multi_shape:
             if len(skel) < 5 or _zipf(skel) >= MAX_COMPOUND_ZIPF:
                 continue
-            forms = families.forms_of(skel, counts)
+            shown.append((skel, families.forms_of(skel, counts)))
+        if not shown:
+            return
+        units = {f for _, forms in shown for f, _ in forms}
+        mentions = names.locate({w for u in units for w in u.split(" ")})
+        first = names.first_positions(mentions, units)
+        # form -> (suggestion, message); None for a family's dominant form
+        suggest: dict[str, tuple[str, str] | None] = {}
+        for skel, forms in shown:
             if skel in self._canon and self.gazetteer is not None:
                 dominant = next(c for c in self.gazetteer.canonicals if _skel(c) == skel)
             else:
@@ -786,15 +790,233 @@ class _Spans:
         return i >= 0 and self.spans[i][1] > start
 
 
+class _Names:
+    """The names of ``text[lo:hi]``, counted per distinct spelling.
+
+    One scan lists the mentions and one scan for sentence ends finds the
+    sentence-initial ones; everything else is worked out once per distinct
+    mention, not per occurrence. Positions are looked up (``locate``) only
+    for the few names that can become an edit or a flag.
+    """
+
+    __slots__ = ("doc", "lo", "hi", "names", "drop", "counts", "max_n")
+
+    def __init__(self, doc: Document, lo: int, hi: int) -> None:
+        self.doc = doc
+        self.lo = lo
+        self.hi = hi
+        #: the distinct mentions; for a sentence-initial one, how many tokens it drops
+        self.names: set[str] = set()
+        self.drop: dict[str, int] = {}
+        self.counts: Counter[str] = Counter()
+        self.max_n = MAX_NGRAM
+
+    @classmethod
+    def survey(cls, doc: Document, lo: int, hi: int) -> _Names | None:
+        text = doc.text
+        raws = _SCAN.findall(text, lo, hi)
+        if not raws:
+            return None
+        every = Counter(raws)
+        # the first mention may start a sentence through what precedes the section
+        # (or through nothing: the start of the text); "\n" marks it as initial
+        r0 = raws[0]
+        if r0[0] not in _LEAD_SET:
+            m0 = _MENTION.search(text, lo, hi)
+            if m0 is not None and _starts_sentence(text, m0.start()):
+                every[r0] -= 1
+                every["\n" + r0] += 1
+        # mentions as they stand (non-initial) and sentence-initial ones
+        plain: dict[str, int] = {}
+        initial: dict[str, int] = {}
+        for raw, c in every.items():
+            if raw[0] in _LEAD_SET:
+                g = raw.lstrip(_LEAD_CHARS)
+                initial[g] = initial.get(g, 0) + c
+            else:
+                plain[raw] = c
+        if doc.protected:
+            for s, g in _mentions_on_protected(doc, lo, hi):
+                if _starts_sentence(text, s):
+                    initial[g] -= 1
+                else:
+                    plain[g] -= 1
+        self = cls(doc, lo, hi)
+        # A sentence's first word is part of the name unless it is a function
+        # word, or a common word the document also writes in lower case
+        # ("Relations between Kim..."); a word alone is dropped too when the
+        # document never capitalises it elsewhere and it is a frequent English
+        # word ("Officials said").
+        counts = self.counts
+        mid: set[str] = set()
+        kept: list[tuple[list[str], int]] = []  # names of several tokens
+        for g, c in plain.items():
+            if c <= 0:
+                continue
+            if " " in g or "\u00a0" in g:
+                toks = _tokens(g)
+                mid.update(toks)
+                kept.append((toks, c))
+            else:
+                mid.add(g)
+                counts[g] += c
+        leads: set[str] = set()
+        pending: list[tuple[str, list[str], int]] = []
+        for g, c in initial.items():
+            if c <= 0:
+                continue
+            multi = " " in g or "\u00a0" in g
+            toks = _tokens(g) if multi else [g]
+            if multi:
+                mid.update(toks[1:])
+            low = toks[0].casefold()
+            if low in STOPWORDS:
+                if multi:
+                    pending.append((g, toks, c))
+                else:
+                    self.drop[g] = 1
+                continue
+            leads.add(low)
+            pending.append((g, toks, c))
+        lower = _lowercase_words(text, lo, hi, leads) if leads else set()
+        for g, toks, c in pending:
+            first = toks[0]
+            low = first.casefold()
+            if (
+                low in STOPWORDS
+                or low in lower
+                or (len(toks) == 1 and first not in mid and _zipf(low) >= 3.5)
+            ):
+                d = 1
+                while d < len(toks) and toks[d].islower():
+                    d += 1
+                self.drop[g] = d
+                toks = toks[d:]
+            if len(toks) == 1:
+                counts[toks[0]] += c
+            elif toks:
+                kept.append((toks, c))
+        # occurrences of every name unit (1 to 3 tokens), as ``_count`` has them
+        if kept and len(counts.keys() | {w for toks, _ in kept for w in toks}) > MAX_DISTINCT:
+            self.max_n = 1
+        max_n = self.max_n
+        for toks, c in kept:
+            ws = toks[:MAX_MENTION_TOKENS]
+            k = len(ws)
+            for i in range(k):
+                if ws[i].islower():
+                    continue
+                for n in range(1, min(max_n, k - i) + 1):
+                    if not ws[i + n - 1].islower():
+                        counts[" ".join(ws[i : i + n])] += c
+        self.names = {g for g, c in plain.items() if c > 0}
+        self.names.update(g for g, c in initial.items() if c > 0)
+        return self
+
+    def locate(self, wanted: set[str] | None) -> list[_Tokens]:
+        """In text order, the mentions (as ``(start, end, token)`` lists, a dropped
+        sentence-initial word left out) holding a word of ``wanted`` (all if None)."""
+        doc, text = self.doc, self.doc.text
+        drop = self.drop
+        if wanted is None:
+            look = self.names
+        else:
+            look = {g for g in self.names if not wanted.isdisjoint(_tokens(g))}
+        if not look:
+            return []
+        has_protected = bool(doc.protected)
+        spans: dict[str, list[tuple[int, int, str]]] = {}
+        out: list[_Tokens] = []
+        for m in _MENTION.finditer(text, self.lo, self.hi):
+            g = m.group()
+            if g not in look:
+                continue
+            s = m.start()
+            if has_protected and doc.overlaps_protected(s, m.end()):
+                continue
+            rel = spans.get(g)
+            if rel is None:
+                rel = spans[g] = [(t.start(), t.end(), t.group()) for t in _SPLIT.finditer(g)]
+            d = drop.get(g, 0)
+            if d and _starts_sentence(text, s):
+                if d >= len(rel):
+                    continue
+                out.append([(s + a, s + b, w) for a, b, w in rel[d:]])
+            else:
+                out.append([(s + a, s + b, w) for a, b, w in rel])
+        return out
+
+    def first_positions(self, mentions: list[_Tokens], units: set[str]) -> dict[str, int]:
+        """Where each of ``units`` first occurs among ``mentions``, as ``_count`` counts."""
+        first: dict[str, int] = {}
+        max_n = self.max_n
+        for m in mentions:
+            ws = [t[2] for t in m[:MAX_MENTION_TOKENS]]
+            k = len(ws)
+            for i in range(k):
+                if ws[i].islower():
+                    continue
+                for n in range(1, min(max_n, k - i) + 1):
+                    if ws[i + n - 1].islower():
+                        continue
+                    unit = " ".join(ws[i : i + n])
+                    if unit in units and unit not in first:
+                        first[unit] = m[i][0]
+        return first
+
+
+def _tokens(mention: str) -> list[str]:
+    return (mention if "\u00a0" not in mention else mention.replace("\u00a0", " ")).split(" ")
+
+
+def _mentions_on_protected(doc: Document, lo: int, hi: int) -> list[tuple[int, str]]:
+    """``(start, mention)`` of the mentions in ``text[lo:hi]`` that touch a protected span.
+
+    Each span is looked at from the last character before it that no name can
+    hold: a scan of the whole section would find the same mentions there.
+    """
+    text = doc.text
+    out = []
+    cursor = lo  # no mention straddles it, and those before it are done
+    for ps, pe in doc.protected:
+        if pe <= cursor:
+            continue
+        if ps >= hi:
+            break
+        if not _IN_NAME.search(text, ps, pe):
+            continue  # no name can share a character with it
+        start = cursor
+        if ps > cursor:
+            wall = _NOT_IN_NAME.search(text, cursor, ps)
+            if wall is not None:
+                start = wall.end()
+        for m in _MENTION.finditer(text, start, hi):
+            s, e = m.span()
+            if s >= pe:
+                cursor = s
+                break
+            cursor = e
+            if e > ps:
+                out.append((s, m.group()))
+        else:
+            break  # no mention after this one
+    return out
+
+
 class _Families:
     """Name units grouped by skeleton (case, spaces, hyphens and apostrophes removed)."""
 
     __slots__ = ("count", "multi_shape", "_members")
 
     def __init__(self, counts: Counter[str]) -> None:
-        self.count: dict[str, int] = {}
-        shape: dict[str, str] = {}
+        skels = list(map(_skel, counts))
+        self.count: dict[str, int] = dict(zip(skels, counts.values(), strict=True))
         self.multi_shape: set[str] = set()
+        self._members: dict[str, list[str]] | None = None
+        if len(self.count) == len(skels):
+            return  # one unit per skeleton: no family has two forms
+        self.count = {}
+        shape: dict[str, str] = {}
         for unit, c in counts.items():
             s = _skel(unit)
             self.count[s] = self.count.get(s, 0) + c
@@ -802,7 +1024,6 @@ class _Families:
             seen = shape.setdefault(s, low)
             if seen != low:
                 self.multi_shape.add(s)
-        self._members: dict[str, list[str]] | None = None
 
     def forms_of(self, skel: str, counts: Counter[str]) -> list[tuple[str, int]]:
         """The surfaces of one family, most frequent first."""
@@ -814,24 +1035,42 @@ class _Families:
         return sorted(((u, counts[u]) for u in members), key=lambda uc: (-uc[1], uc[0]))
 
 
-def _families(counts: Counter[str]) -> _Families:
-    return _Families(counts)
-
-
 _LOWER_WORD = regex.compile(r"(?<![\p{L}\p{M}\d_'’-])\p{Ll}[\p{L}\p{M}'’-]*+")
+_LOWER_TOKEN = regex.compile(r"\p{Ll}[\p{L}\p{M}'’-]*+")
+#: a word occurring more often than this is looked up among all lower-case words
+_FEW = 16
 _CHUNK = 1 << 20
 #: the vote looks at a document in sections of this many characters at most
 WINDOW = 1 << 21
 
 
 def _lowercase_words(text: str, lo: int, hi: int, words: Iterable[str]) -> set[str]:
-    """Which of ``words`` occur in lower case, as whole words, in ``text[lo:hi]``."""
-    wanted = set(words)
-    if not wanted:
-        return set()
+    """Which of ``words`` occur in lower case, as whole words, in ``text[lo:hi]``.
+
+    A word is first looked for as a substring (in C); only its few
+    occurrences are checked for word boundaries.
+    """
+    wanted = {w for w in words if _LOWER_TOKEN.fullmatch(w)}
     found: set[str] = set()
     for a, b in _windows(text, lo, hi, _CHUNK):
-        found.update(wanted.intersection(_LOWER_WORD.findall(text, a, b)))
+        every: set[str] | None = None
+        for w in wanted - found:
+            n = text.count(w, a, b)
+            if not n:
+                continue
+            if n > _FEW:
+                if every is None:
+                    every = set(_LOWER_WORD.findall(text, a, b))
+                if w in every:
+                    found.add(w)
+                continue
+            i = text.find(w, a, b)
+            while i >= 0:
+                m = _LOWER_WORD.match(text, i, b)
+                if m is not None and m.end() == i + len(w):
+                    found.add(w)
+                    break
+                i = text.find(w, i + 1, b)
     return found
 
 
