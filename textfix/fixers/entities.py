@@ -186,17 +186,17 @@ _NEXT_PART = (
     rf"(?=\p{{Lu}}|[{''.join(sorted({w[0] for w in _PARTICLE_LIST + _ARTICLE_LIST}))}]"
     rf"[a-z]{{1,{max(map(len, _PARTICLE_LIST + _ARTICLE_LIST)) - 1}}}+[ \u00a0-])"
 )
-_MENTION_BODY = (
-    rf"\p{{Lu}}(?<![\p{{L}}\p{{M}}\d_'’-]\p{{Lu}}){_TOKEN_TAIL}"
+_MENTION_REST = (
+    rf"(?<![\p{{L}}\p{{M}}\d_'’-]\p{{Lu}}){_TOKEN_TAIL}"
     rf"(?:[ \u00a0]{_NEXT_PART}(?:\L<particles>[ \u00a0])*+(?:\L<articles>-)?+{_TOKEN})*+"
     r"(?![\d_])"
 )
+_MENTION_BODY = rf"\p{{Lu}}{_MENTION_REST}"
 _MENTION = regex.compile(_MENTION_BODY, particles=_PARTICLE_LIST, articles=_ARTICLE_LIST)
 _SPLIT = regex.compile(r"[^ \u00a0]++")
 # what may stand between a sentence end and the first word of the next sentence
 _OPENERS = frozenset(" \t\"'“”‘’«»([{*_#>–—-")
 _ENDERS = frozenset(".!?:;…\n\r")
-_OPENER_CHARS = "".join(sorted(_OPENERS))
 _MAX_OPENERS = 12
 
 
@@ -204,17 +204,16 @@ def _char_class(chars: Iterable[str]) -> str:
     return "[" + "".join(regex.escape(c, special_only=False) for c in sorted(chars)) + "]"
 
 
-# One scan finds the mentions and which of them start a sentence: a sentence
-# end and the openers after it are taken in with the mention, so a mention that
-# comes back with them is sentence-initial (as ``_starts_sentence`` says),
-# except perhaps the first one of a section, checked on its own.
+# One scan finds the mentions and which of them start a sentence: the second
+# group holds the sentence end before a sentence-initial mention (what
+# ``_starts_sentence`` says), except at the very start of the text, where
+# nothing stands before the first mention (checked on its own).
 _SCAN = regex.compile(
-    rf"(?:{_char_class(_ENDERS)}{_char_class(_OPENERS)}{{0,{_MAX_OPENERS}}}+)?+{_MENTION_BODY}",
+    rf"(\p{{Lu}}(?:(?<=({_char_class(_ENDERS)}){_char_class(_OPENERS)}{{0,{_MAX_OPENERS}}}"
+    rf"\p{{Lu}})|){_MENTION_REST})",
     particles=_PARTICLE_LIST,
     articles=_ARTICLE_LIST,
 )
-_LEAD_CHARS = "".join(sorted(_ENDERS | _OPENERS))
-_LEAD_SET = frozenset(_LEAD_CHARS)
 # any character that no name holds: a name never spans one
 _NOT_IN_NAME = regex.compile(r"[^\p{L}\p{M}'’ \u00a0-]", regex.REVERSE)
 _IN_NAME = regex.compile(r"[\p{L}\p{M}'’ \u00a0-]")
@@ -814,27 +813,25 @@ class _Names:
     @classmethod
     def survey(cls, doc: Document, lo: int, hi: int) -> _Names | None:
         text = doc.text
-        raws = _SCAN.findall(text, lo, hi)
-        if not raws:
+        found = _SCAN.findall(text, lo, hi)
+        if not found:
             return None
-        every = Counter(raws)
-        # the first mention may start a sentence through what precedes the section
-        # (or through nothing: the start of the text); "\n" marks it as initial
-        r0 = raws[0]
-        if r0[0] not in _LEAD_SET:
+        every = Counter(found)
+        # the start of the text makes its first mention sentence-initial too
+        g0, end0 = found[0]
+        if not end0:
             m0 = _MENTION.search(text, lo, hi)
             if m0 is not None and _starts_sentence(text, m0.start()):
-                every[r0] -= 1
-                every["\n" + r0] += 1
+                every[g0, end0] -= 1
+                every[g0, "\n"] += 1
         # mentions as they stand (non-initial) and sentence-initial ones
         plain: dict[str, int] = {}
         initial: dict[str, int] = {}
-        for raw, c in every.items():
-            if raw[0] in _LEAD_SET:
-                g = raw.lstrip(_LEAD_CHARS)
+        for (g, end), c in every.items():
+            if end:
                 initial[g] = initial.get(g, 0) + c
             else:
-                plain[raw] = c
+                plain[g] = c
         if doc.protected:
             for s, g in _mentions_on_protected(doc, lo, hi):
                 if _starts_sentence(text, s):
