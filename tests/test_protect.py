@@ -134,3 +134,49 @@ def test_incremental_update_equals_a_full_scan(text, raw_edits):
     updated = update_protected(text, find_protected(text), edits, new)
     if updated is not None:
         assert updated == find_protected(new)
+
+
+# The scans that look only where a hint is (a dot before a name ending or a letter pair,
+# a separator between digits) must find what the full scans find, including where the
+# stdlib and the regex module disagree on word characters and digits (combining marks,
+# superscripts, digits newer than Python's Unicode tables).
+SCAN_PIECES = [
+    "a", "S", "U", "e", "g", "x", " ", "\n", ".", "..", "-", "_", "@", "/", ":", ",", "v",
+    "1", "22", "4444", "55555", "3.5", "1.5e7", "10:30", "1,000", "km", "X",
+    "com", "py", "7z", "sqlite", "\u0301", "\u00b2", "\u00b5", "\u24b6", "\u200c",
+    "\U00010d41", "\u00e9", "a" * 210,
+]  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(SCAN_PIECES), max_size=40).map("".join))
+def test_hinted_scans_equal_full_scans(text):
+    from textfix import protect
+
+    for fast, full in (
+        (protect._dotted_tokens, protect._all_dotted_tokens),
+        (protect._numbers, protect._all_numbers),
+    ):
+        got: list = []
+        want: list = []
+        fast(text, got.append)
+        full(text, want.append)
+        assert sorted(got) == sorted(want)
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        # a combining mark lets the look back over a token cross into the one before
+        ("x.com\u0301a.b", [("name", "x.com"), ("name", "x.com")]),
+        # a number's suffix runs into the digits of the next chain
+        ("1.5e7.2 and 3.5", [("number", "1.5e7"), ("number", "3.5")]),
+        # digits newer than Python's tables: the plain scan
+        (
+            "see \U00010d41/\U00010d41 and 2.5",
+            [("number", "\U00010d41/\U00010d41"), ("number", "2.5")],
+        ),
+    ],
+)
+def test_scans_fall_back_where_engines_disagree(text, kinds):
+    assert sorted(k for k in protected_kinds(text) if k[0] in ("name", "number")) == sorted(kinds)

@@ -14,10 +14,12 @@ quadratic on a 1 MB "word".
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import regex
 
 Span = tuple[int, int]
+Match = tuple[int, int, str]  # start, end, kind
 
 # Top-level domains and file extensions that mark a dotted token as a name
 # rather than two sentences glued together. Lower case only: ``States.Putin``
@@ -55,7 +57,6 @@ _ABBREVIATION_SET = frozenset(ABBREVIATIONS.split("|"))
 # the slowest step of the pipeline on ordinary prose.
 _INDENT = re.compile(r"^(?:\t| {4})[^\n]*", re.MULTILINE)
 _CODE = re.compile(r"`[^`\n]+`")
-_URL_TRIGGER = re.compile(r"://|www\.")
 _SCHEME = regex.compile(r"[a-zA-Z][a-zA-Z0-9+.-]{1,15}", regex.REVERSE)
 _URL_TAIL = re.compile(r"[^\s<>\"\])]+")
 _AT_OR_HASH = re.compile(r"[@#]")
@@ -67,16 +68,40 @@ _WINPATH = re.compile(r":\\\S+")
 _DOT_IN_TOKEN = re.compile(r"\.(?=\w)")
 _TOKEN_LEFT = regex.compile(r"[\w.-]*+", regex.REVERSE)
 _TOKEN_RIGHT = re.compile(r"[\w.-]*")
-# identifiers written as scheme:value in citations (doi:10.1000/xyz, arXiv:2101.00001)
+# identifiers written as scheme:value in citations (doi:10.1000/xyz, arXiv:2101.00001).
+# The scan starts at the colon (a literal the engine skips to) and looks back for
+# the scheme, one fixed-width look-behind per length; the empty group that matched
+# gives the scheme's length, hence the identifier's start.
+_SCHEMES = ("doi", "arxiv", "isbn", "issn", "pmid", "pmcid", "hdl", "urn", "orcid")
 _IDENTIFIER = re.compile(
-    r"(?<![\w.])(?:doi|arxiv|isbn|issn|pmid|pmcid|hdl|urn|orcid):[^\s<>\"\])]+", re.IGNORECASE
+    ":(?:"
+    + "|".join(
+        rf"(?<=(?<![\w.])(?:{'|'.join(x for x in _SCHEMES if len(x) == n)}):)(?P<s{n}>)"
+        for n in sorted({len(x) for x in _SCHEMES})
+    )
+    + r")[^\s<>\"\])]+",
+    re.IGNORECASE,
 )
 _ACRONYM = re.compile(r"(?:[A-Za-z]{1,2}\.){2,}")
 _NAME = re.compile(r"\w[\w-]*(?:\.\w[\w-]*)+")
 _NUMBER = regex.compile(r"\d++(?:[.,:/]\d++)++(?:[a-z]\w*+)?(?!\w)")
-# (the stdlib engine runs this alternation faster than a Python loop over every full stop)
+# Abbreviations (Dr.) and initials (J. Smith): the scan starts at the full stop (a
+# literal the engine skips to) and looks back, one fixed-width look-behind per length
+# of abbreviation; the empty group that matched names the length (``a3``) or says
+# initial (``i``). A pattern that opens with a look-behind is tried at every position.
+# Both end in an ASCII letter that no full stop precedes (``a.b.``): two cheap
+# look-behinds rule out most full stops.
+_ABBR_BY_LENGTH: dict[int, list[str]] = {}
+for _a in ABBREVIATIONS.split("|"):
+    _ABBR_BY_LENGTH.setdefault(len(_a), []).append(_a)
+del _a
 _ABBR_OR_INITIAL = re.compile(
-    r"(?<![\w.])(?:" + ABBREVIATIONS + r")\.(?![\w.])|(?<![\w.])([A-Z])\.(?= ?[A-Z])"
+    r"\.(?<=[A-Za-z]\.)(?<!\.[A-Za-z]\.)(?:(?:"
+    + "|".join(
+        rf"(?<=(?<![\w.])(?:{'|'.join(words)})\.)(?P<a{n}>)"
+        for n, words in sorted(_ABBR_BY_LENGTH.items())
+    )
+    + r")(?![\w.])|(?<=(?<![\w.])[A-Z]\.)(?= ?[A-Z])(?P<i>))"
 )
 
 
@@ -85,6 +110,183 @@ def _before_closing(text: str, start: int, end: int) -> int:
     while end > start and text[end - 1] in ".,;:!?'":
         end -= 1
     return end
+
+
+def _url(text: str, s: int, after: int, add: Callable[[Match], None]) -> None:
+    tail = _URL_TAIL.match(text, after)
+    if tail is not None:
+        add((s, _before_closing(text, s, tail.end()), "url"))
+
+
+# The parts of a name that say it is one (``.com``, ``.py``), as one class per position.
+_ENDING_FIRST = "".join(sorted({w[0] for w in _NAME_ENDINGS}))
+_ENDING_REST = "".join(sorted({c for w in _NAME_ENDINGS for c in w[1:]}))
+_ENDING_MAX = max(map(len, _NAME_ENDINGS))
+# Where a dotted token may be a name or an acronym: a dot then two letters and a dot
+# (``U.S.``, ``e.g.``), or a dot then a short lower-case word that ends the token
+# (checked against _NAME_ENDINGS in Python). Every acronym and name holds one; most
+# dotted tokens (3.5, glued sentences: ``States.Putin``) hold none.
+_DOTTED_HINT = re.compile(
+    rf"\.(?:(?<=[A-Za-z]\.)[A-Za-z]{{1,2}}\.|([{_ENDING_FIRST}][{_ENDING_REST}]{{0,{_ENDING_MAX - 1}}})(?![\w-]))"
+)
+_LAST_BREAK = re.compile(r"(?s:.*)[^\w.-]")
+# a character the look back over a token (_TOKEN_LEFT, module regex) counts as part of
+# a word while the stdlib engine does not (a combining mark, a newer letter)
+_REGEX_TOKEN_CHAR = regex.compile(r"[\w.-]")
+
+
+def _dotted_token(text: str, i: int, add: Callable[[Match], None]) -> int:
+    """Protect the token around the dot at ``i`` if it is a name or an acronym; its end."""
+    left = _TOKEN_LEFT.match(text, max(0, i - 200), i)
+    s = left.start() if left is not None else i
+    e = _TOKEN_RIGHT.match(text, i).end()
+    if not _free_before(text, s, "@/"):
+        return e
+    name = _NAME.match(text, s, e)
+    if name is not None:
+        ne = name.end()
+        if text[s:ne].rsplit(".", 1)[1] in _NAME_ENDINGS and (
+            ne == len(text) or not (text[ne].isalnum() or text[ne] in "_-")
+        ):
+            add((s, ne, "name"))
+            return e
+    acr = _ACRONYM.match(text, s, e)
+    if acr is not None:
+        add((s, acr.end(), "acronym"))
+    return e
+
+
+def _all_dotted_tokens(text: str, add: Callable[[Match], None]) -> None:
+    """Every token holding a dot followed by a word character, one after the other."""
+    pos = 0
+    while True:
+        m = _DOT_IN_TOKEN.search(text, pos)
+        if m is None:
+            return
+        pos = _dotted_token(text, m.start(), add)
+
+
+def _run_start(text: str, floor: int, d: int) -> int:
+    """Start of the run of ``[\\w.-]`` characters holding ``d`` (no earlier than ``floor``)."""
+    lo, step = d, 64
+    while lo > floor:
+        lo = max(floor, lo - step)
+        m = _LAST_BREAK.match(text, lo, d)
+        if m is not None:
+            return m.end()
+        step *= 8
+    return floor
+
+
+def _dotted_tokens(text: str, add: Callable[[Match], None]) -> None:
+    """What :func:`_all_dotted_tokens` finds, looking only at tokens that hold a hint.
+
+    The full scan visits the first dot-before-a-word of every run of ``[\\w.-]``
+    (stdlib classes) and judges the token around it. Here only the runs holding a
+    hint are judged, from the same dot, so the result is the same; except that the
+    look back over a token may cross into an earlier run through a character only
+    the ``regex`` module counts as a word character, so a hint could belong to a
+    later token too: then the full scan runs instead.
+    """
+    found: list[Match] = []
+    keep = found.append
+    n = len(text)
+    floor = pos = 0
+    while True:
+        h = _DOTTED_HINT.search(text, pos)
+        if h is None:
+            break
+        ending = h.group(1)
+        if ending is not None and ending not in _NAME_ENDINGS:
+            pos = h.start() + 1
+            continue
+        d = h.start()
+        # the token's first dot before a word character: often the hint's own dot
+        i = _DOT_IN_TOKEN.search(text, floor).start()  # type: ignore[union-attr]
+        if i < d:
+            i = _DOT_IN_TOKEN.search(text, _run_start(text, floor, d)).start()  # type: ignore[union-attr]
+        e = _dotted_token(text, i, keep)
+        if e < n and text[e] > "\x7f" and _REGEX_TOKEN_CHAR.match(text, e) is not None:
+            _all_dotted_tokens(text, add)
+            return
+        floor = pos = e
+    for t in found:
+        add(t)
+
+
+# Numbers: the scan starts at a separator between two digits and takes the chain of
+# digit groups after it; look-behinds measure the run of digits before it (up to four,
+# else the regex module scans back). Python's and the regex module's Unicode tables
+# agree on what a digit is except for digits newer than Python's (all outside the BMP):
+# text holding such characters gets the plain scan.
+_NUM_CHAIN = re.compile(
+    r"[.,:/](?<=\d.)(?=\d)(?:"
+    + "".join(rf"(?<=(?<!\d)\d{{{k}}}.)(?P<r{k}>)|" for k in range(1, 5))
+    + r"(?P<rn>))\d++(?:[.,:/]\d++)*+"
+)
+_DIGITS_BACK = regex.compile(r"\d++", regex.REVERSE)
+_HAS_DIGIT = re.compile(r"\d")
+
+
+def _all_numbers(text: str, add: Callable[[Match], None]) -> None:
+    if _HAS_DIGIT.search(text):  # (a stdlib digit: newer digits alone are not looked for)
+        for m in _NUMBER.finditer(text):
+            _number(text, m.start(), m.end(), add)
+
+
+def _number(text: str, s: int, e: int, add: Callable[[Match], None]) -> None:
+    if s >= 1 and text[s - 1] == "v":
+        s -= 1
+    if _free_before(text, s, "."):
+        add((s, e, "number"))
+
+
+def _numbers(text: str, add: Callable[[Match], None]) -> None:
+    """What :func:`_all_numbers` finds (every number holds a separator between digits).
+
+    The regex module decides only where its idea of a word character matters: a
+    letter or a non-ASCII character right after the digits (``3.5km``, ``1.2µm``).
+    """
+    if not text.isascii() and len(text.encode("utf-16-le", "surrogatepass")) != 2 * len(text):
+        # characters outside the BMP (a pair of UTF-16 units each); a C-level copy is
+        # several times faster than a regex search for them
+        _all_numbers(text, add)
+        return
+    found: list[Match] = []
+    keep = found.append
+    n = len(text)
+    pos = 0
+    while True:
+        m = _NUM_CHAIN.search(text, pos)
+        if m is None:
+            break
+        sep = m.start()
+        g = m.lastgroup
+        if g == "rn":
+            r = _DIGITS_BACK.match(text, 0, sep).start()  # type: ignore[union-attr]
+        else:
+            r = sep - int(g[1:])  # type: ignore[index]
+        if r < pos:
+            # the previous number's suffix ran into these digits (1.5e7.2): rare
+            _all_numbers(text, add)
+            return
+        x = m.end()
+        c = text[x] if x < n else " "
+        if c < "\x80" and not ("a" <= c <= "z"):
+            if c.isalnum() or c == "_":
+                pos = x  # 3.5X, 1.2_a: no number (nor one starting later in the chain)
+                continue
+            e = x
+        else:  # a suffix (3.5km) or a character the two engines may see differently
+            num = _NUMBER.match(text, r)
+            if num is None:
+                pos = x
+                continue
+            e = num.end()
+        _number(text, r, e, keep)
+        pos = e
+    for t in found:
+        add(t)
 
 
 def _free_before(text: str, i: int, chars: str = "") -> bool:
@@ -122,11 +324,10 @@ def _fences(text: str) -> list[tuple[int, int, str]]:
 # A cheap test: text with none of these characters can hold no protected span
 # but abbreviations, acronyms and initials, which all need a dot.
 _TRIGGERS = re.compile(r"[.@/:#`~\t\\]|^ {4}|\d,\d", re.MULTILINE)
-_HAS_DIGIT = re.compile(r"\d")
 
 
 def _matches(text: str) -> list[tuple[int, int, str]]:
-    if not _TRIGGERS.search(text):
+    if "." not in text and not _TRIGGERS.search(text):
         return []
     found = _fences(text) if ("```" in text or "~~~" in text) else []
     add = found.append
@@ -138,21 +339,19 @@ def _matches(text: str) -> list[tuple[int, int, str]]:
             s, e = m.span()
             if text[s - 1 : s] != "`" and text[e : e + 1] != "`":
                 add((s, e, "code"))
-    if "://" in text or "www." in text:
-        for m in _URL_TRIGGER.finditer(text):
-            i = m.start()
-            if m.group() == "://":
-                sm = _SCHEME.match(text, max(0, i - 16), i)
-                if sm is None or not _free_before(text, sm.start(), "@"):
-                    continue
-                s = sm.start()
-            else:
-                if not _free_before(text, i, "@"):
-                    continue
-                s = i
-            tail = _URL_TAIL.match(text, m.end())
-            if tail is not None:
-                add((s, _before_closing(text, s, tail.end()), "url"))
+    # "://" and "www." (which cannot overlap) found with str.find: faster than a regex
+    # alternation of the two, which has no literal prefix to skip to
+    i = text.find("://")
+    while i >= 0:
+        sm = _SCHEME.match(text, max(0, i - 16), i)
+        if sm is not None and _free_before(text, sm.start(), "@"):
+            _url(text, sm.start(), i + 3, add)
+        i = text.find("://", i + 3)
+    i = text.find("www.")
+    while i >= 0:
+        if _free_before(text, i, "@"):
+            _url(text, i, i + 4, add)
+        i = text.find("www.", i + 4)
     if "@" in text or "#" in text:
         for m in _AT_OR_HASH.finditer(text):
             i = m.start()
@@ -168,7 +367,8 @@ def _matches(text: str) -> list[tuple[int, int, str]]:
                     add((i, h.end(), "handle"))
     if ":" in text:
         for m in _IDENTIFIER.finditer(text):
-            add((m.start(), _before_closing(text, m.start(), m.end()), "identifier"))
+            s = m.start() - int(m.lastgroup[1:])  # type: ignore[index]
+            add((s, _before_closing(text, s, m.end()), "identifier"))
     if "/" in text:
         for m in _PATH.finditer(text):
             s = m.start()
@@ -184,39 +384,16 @@ def _matches(text: str) -> list[tuple[int, int, str]]:
             if s >= 0 and text[s].isalpha() and _free_before(text, s):
                 add((s, m.end(), "path"))
     # dotted tokens: acronyms (U.S., e.g., J.R.R.) and names (example.com, setup.py)
-    pos = 0
-    while True:
-        m = _DOT_IN_TOKEN.search(text, pos)
-        if m is None:
-            break
-        i = m.start()
-        left = _TOKEN_LEFT.match(text, max(0, i - 200), i)
-        s = left.start() if left is not None else i
-        e = _TOKEN_RIGHT.match(text, i).end()
-        pos = e
-        if not _free_before(text, s, "@/"):
-            continue
-        name = _NAME.match(text, s, e)
-        if name is not None:
-            ne = name.end()
-            if text[s:ne].rsplit(".", 1)[1] in _NAME_ENDINGS and (
-                ne == len(text) or not (text[ne].isalnum() or text[ne] in "_-")
-            ):
-                add((s, ne, "name"))
-                continue
-        acr = _ACRONYM.match(text, s, e)
-        if acr is not None:
-            add((s, acr.end(), "acronym"))
-    if _HAS_DIGIT.search(text):
-        for m in _NUMBER.finditer(text):
-            s = m.start()
-            if s >= 1 and text[s - 1] == "v":
-                s -= 1
-            if _free_before(text, s, "."):
-                add((s, m.end(), "number"))
+    if "." in text:
+        _dotted_tokens(text, add)
+    _numbers(text, add)
     # abbreviations (Dr., etc.) and initials (J. Smith) end in a dot
     for m in _ABBR_OR_INITIAL.finditer(text):
-        add((m.start(), m.end(), "abbr" if m.lastindex is None else "initial"))
+        g = m.lastgroup
+        if g == "i":
+            add((m.start() - 1, m.end(), "initial"))
+        else:
+            add((m.start() - int(g[1:]), m.end(), "abbr"))  # type: ignore[index]
     found.sort()
     return found
 
