@@ -11,6 +11,7 @@ identifiers like ``System.Console.WriteLine`` and plain-text tables intact.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import regex
@@ -80,6 +81,8 @@ TRAILING = Rule(
 _GLUED = regex.compile(r"(?<=\p{Ll}\p{Ll})[.!?](?=\p{Lu}\p{Ll}++(?![\p{L}\d_(]|\.\w))")
 # characters that make the token before the full stop an identifier or a name
 _TOKEN_BREAK = regex.compile(r"[\s\"'“”‘’(\[{<«»—–]")
+# the same, searched backwards from the full stop: the last break before it
+_TOKEN_BREAK_BACK = regex.compile(_TOKEN_BREAK.pattern, regex.REVERSE)
 _IDENTIFIERISH = regex.compile(r"[.@/\\_\d=#:]")
 # exactly two full stops or two commas after a word, not part of a longer run
 _DOUBLED = regex.compile(r"(?<=[\p{L}\p{N})\]\"'”’])([.,])\1(?![.,])(?=\s|$|[\"'”’)\]])")
@@ -90,6 +93,26 @@ _MULTI = regex.compile(r"(?<=\S)[ ]{2,}+(?=\S)")
 _TRAILING = regex.compile(r"[ \t]++$", regex.MULTILINE)
 _TABULAR_RUN = regex.compile(r"\S[ ]{2,}+\S")
 
+# Triggers: cheap scans, each a superset of what its rule's pattern above matches,
+# that the C engine runs over the whole text; the exact pattern is then matched
+# only where a trigger fired. They start with a rare character (or a literal)
+# and fail at once on dense runs (1 MB of ".", of ". "). The standard library's
+# engine skips to a literal or a character set faster than ``regex`` does, so the
+# triggers that need no Unicode property use it.
+#: [.!?] before a capital letter (glued-sentence)
+_GLUED_AT = regex.compile(r"[.!?]\p{Lu}")
+#: a whole run of full stops and commas (doubled-punctuation): one match per run
+_DOT_RUN = re.compile(r"[.,][.,]++")
+#: the first blank of a run that follows a character other than white space or
+#: punctuation and precedes punctuation (space-before-punctuation)
+_BLANKS_BEFORE_PUNCT = re.compile(r"[ \t](?<=[^\s,.;:!?][ \t])[ \t]*+[,.;:!?]")
+_SPACE_PUNCT = tuple(b + p for b in " \t" for p in ",.;:!?")
+#: a run of two or more spaces (multiple-spaces), found by its literal "  "
+_SPACES = re.compile(r"  ++")
+#: a line break after a blank (trailing-whitespace), and the blanks that end at it
+_BLANK_NEWLINE = regex.compile(r"(?<=[ \t])\n")
+_BLANKS_BACK = regex.compile(r"[ \t]++", regex.REVERSE)
+
 
 class SpacingFixer(Fixer):
     name = "spacing"
@@ -98,10 +121,45 @@ class SpacingFixer(Fixer):
     def run(self, doc: Document) -> Iterator[Edit | Flag]:
         text = doc.text
         yield from self._glued(text)
-        for m in _DOUBLED.finditer(text):
-            s = m.start()
-            yield Edit(s + 1, s + 2, "", DOUBLED.id, f"doubled {m.group(1)!r}")
-        for m in _SPACE_BEFORE.finditer(text):
+        if ".." in text or ",," in text:
+            yield from self._doubled(text)
+        if "\t" in text:
+            if any(p in text for p in _SPACE_PUNCT):
+                yield from self._space_before(text)
+        elif any(p in text for p in _SPACE_PUNCT[:6]):
+            yield from self._space_before(text)
+        if "  " in text:
+            yield from self._multi(text)
+        if " \n" in text or "\t\n" in text or text.endswith((" ", "\t")):
+            yield from self._trailing(text)
+
+    def _glued(self, text: str) -> Iterator[Edit]:
+        match = _GLUED.match
+        for t in _GLUED_AT.finditer(text):
+            s = t.start()
+            if match(text, s) is None:
+                continue
+            # the token before the full stop, back to white space or an opening mark
+            lo = max(0, s - 80)
+            b = _TOKEN_BREAK_BACK.search(text, lo, s)
+            token = text[b.end() if b is not None else lo : s]
+            if _IDENTIFIERISH.search(token):
+                continue
+            yield Edit(s + 1, s + 1, " ", GLUED.id, "space after the full stop of a glued sentence")
+
+    def _doubled(self, text: str) -> Iterator[Edit]:
+        match = _DOUBLED.match
+        for r in _DOT_RUN.finditer(text):
+            s, e = r.span()
+            if e - s == 2 and match(text, s) is not None:
+                yield Edit(s + 1, s + 2, "", DOUBLED.id, f"doubled {text[s]!r}")
+
+    def _space_before(self, text: str) -> Iterator[Edit]:
+        match = _SPACE_BEFORE.match
+        for t in _BLANKS_BEFORE_PUNCT.finditer(text):
+            m = match(text, t.start())
+            if m is None:
+                continue
             punct = text[m.end()]
             if punct == "." and text.startswith("..", m.end()):
                 continue  # an ellipsis after a space is a style, not damage
@@ -110,31 +168,25 @@ class SpacingFixer(Fixer):
             if punct == ":" and text[m.start() - 1 : m.start()] == ")":
                 continue
             yield Edit(m.start(), m.end(), "", SPACE_BEFORE.id, f"space before {punct!r}")
-        if "  " in text:
-            yield from self._multi(text)
-        for m in _TRAILING.finditer(text):
-            s, e = m.span()
-            if e - s == 2 and m.group() == "  " and s > 0 and not text[s - 1].isspace():
+
+    def _trailing(self, text: str) -> Iterator[Edit]:
+        ends = [m.start() for m in _BLANK_NEWLINE.finditer(text)]
+        if text.endswith((" ", "\t")):
+            ends.append(len(text))
+        for e in ends:
+            s = _BLANKS_BACK.match(text, 0, e).start()
+            if e - s == 2 and text[s:e] == "  " and s > 0 and not text[s - 1].isspace():
                 continue  # a Markdown hard line break
             yield Edit(s, e, "", TRAILING.id, "trailing whitespace")
-
-    def _glued(self, text: str) -> Iterator[Edit]:
-        for m in _GLUED.finditer(text):
-            s = m.start()
-            # the token before the full stop, back to white space or an opening mark
-            lo = max(0, s - 80)
-            tok_start = lo
-            for b in _TOKEN_BREAK.finditer(text, lo, s):
-                tok_start = b.end()
-            token = text[tok_start:s]
-            if _IDENTIFIERISH.search(token):
-                continue
-            yield Edit(s + 1, s + 1, " ", GLUED.id, "space after the full stop of a glued sentence")
 
     def _multi(self, text: str) -> Iterator[Edit]:
         line_end = -1
         skip_line = False
-        for m in _MULTI.finditer(text):
+        match = _MULTI.match
+        for r in _SPACES.finditer(text):
+            m = match(text, r.start())
+            if m is None:
+                continue
             s, e = m.span()
             if s > line_end:  # first run on a new line: judge the line once
                 line_start = text.rfind("\n", 0, s) + 1
