@@ -6,6 +6,8 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import textfix
 import textfix.packs
@@ -337,8 +339,9 @@ def test_user_patterns_run_with_a_timeout(tmp_path: Path, monkeypatch) -> None:
     assert "(a|a)+b" in body
     path = write(tmp_path, "slow.toml", body.replace('anchor = "large"\n', ""))
     monkeypatch.setattr(textfix.packs, "PATTERN_TIMEOUT", 0.05)
+    # the text holds a 'b' somewhere, or the literal prefilter would not run the pattern
     with pytest.raises(TimeoutError):
-        run("a" * 40 + "!", rule_packs=[path])
+        run("a" * 40 + "! b", rule_packs=[path])
 
 
 # --- do no harm and the prefilter -------------------------------------------------------
@@ -383,3 +386,80 @@ def test_prefilter_finds_what_a_full_scan_finds() -> None:
 def test_pathological_inputs_finish(text: str) -> None:
     items = _items(fixer(), text)
     assert all(0 <= i.start <= i.end <= len(text) for i in items)
+
+
+# --- the lower-cased scan and the literal prefilter ------------------------------
+
+_SAMPLES = [ex.before for cr in RULES for ex in cr.rule.examples] + [
+    c for cr in RULES for c in cr.rule.counter_examples
+]
+
+
+def _reference(**options: object) -> calques.CalquesFixer:
+    """The fixer without the lower-cased scan and the literal prefilter."""
+    ref = fixer(**options)
+    ref.prefilter = False
+    return ref
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    picks=st.lists(st.sampled_from(_SAMPLES), min_size=1, max_size=6),
+    seps=st.lists(st.sampled_from([" ", "\n", "", ". ", "«", "ſ", "ı", "İ", "é ", "K"])),
+    upper=st.booleans(),
+)
+def test_prefilter_agrees_with_the_reference_path(
+    picks: list[str], seps: list[str], upper: bool
+) -> None:
+    # joined without a separator, words glue across samples; odd characters
+    # (long s, dotless i, dotted capital I) switch the prefilter off
+    text = "".join(p + (seps[i % len(seps)] if seps else " ") for i, p in enumerate(picks))
+    if upper:
+        text = text.upper()
+    assert _items(fixer(), text) == _items(_reference(), text)
+
+
+def test_prefilter_agrees_on_every_example_joined() -> None:
+    text = "\n".join(_SAMPLES)
+    assert _items(fixer(), text) == _items(_reference(), text)
+    assert _items(fixer(source_lang="fr"), text) == _items(_reference(source_lang="fr"), text)
+
+
+def test_every_match_holds_its_rules_literals() -> None:
+    # the requirements are sound on the documented matches: each example's
+    # match (and what its look-aheads saw) holds one string of every requirement
+    fx = fixer()
+    for i, cr in enumerate(fx.calques):
+        for ex in cr.rule.examples:
+            m = cr.pattern.search(ex.before)
+            assert m is not None, cr.id
+            for need in fx._needs[i]:
+                assert any(lit in ex.before.lower() for lit in need), (cr.id, need)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "needs"),
+    [
+        (r"\b(?i:in) the optic of\b", (("in the optic of",),)),
+        (
+            r"(?<=\bvery )educated(?= and (?:kind|nice)\b)",
+            (("educated",), (" and kind", " and nice")),
+        ),
+        (r"\b(?:the )?dead point\b", (("dead point",),)),
+        (r"\b(?P<v>[Hh]e|[Ss]he) has", (("he has", "she has"),)),
+        (r"\bmake\K a walk", (("make a walk",),)),
+        (r"[[:alpha:]]+ point", ()),  # POSIX class: the standard parser would misread it
+        (r"(?:colour){e<=1}", ()),  # fuzzy matching, likewise
+        (r"\p{L}+ing", ()),  # not readable by the standard parser
+    ],
+)
+def test_required_literals(pattern: str, needs: tuple[tuple[str, ...], ...]) -> None:
+    assert calques.required_literals(pattern) == needs
+
+
+def test_lowered_keeps_offsets_or_gives_up() -> None:
+    assert calques.lowered("Since Five Years") == "since five years"
+    assert calques.lowered("Café Déjà") == "café déjà"
+    assert calques.lowered("İstanbul") is None  # lower-casing adds a character
+    assert calques.lowered("ſince five years") is None  # long s matches 's' ignoring case
+    assert calques.lowered("dıd") is None

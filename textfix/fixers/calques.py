@@ -46,12 +46,16 @@ the built-in rule); ``[pack] lang`` names the source language of rules whose
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
+from re import _constants as _sre
+from re import _parser as _sre_parse
 from typing import Any
 
 import regex
@@ -310,6 +314,175 @@ def _trie_regex(words: Iterable[str]) -> str:
     return emit(trie)
 
 
+# --- the literal prefilter ---------------------------------------------------
+
+#: characters that match an ASCII letter case-insensitively but lower-case to
+#: something else (dotless i, long s): a text holding one skips the prefilters
+_CASE_ODD = ("\u0131", "\u017f")
+# constructs of the ``regex`` module that the standard parser would misread
+# (POSIX classes, fuzzy matching): such a pattern gets no literal prefilter
+_FOREIGN_SYNTAX = re.compile(r"\[:|(?<!\\)(?:\\\\)*\{(?!\d*,?\d*\})")
+_BACKSLASH_K = re.compile(r"(?<!\\)((?:\\\\)*)\\K")
+_NAMED_GROUP = re.compile(r"(?<!\\)((?:\\\\)*)\(\?P<\w+>")
+#: at most this many literal requirements are checked per rule
+_MAX_NEEDS = 3
+#: an alternation multiplies the strings around it up to this many
+_MAX_PRODUCT = 8
+_FUNCTION_WORDS = frozenset(
+    "a an and are as at be by for from had has have he her his i in is it its of on or "
+    "our she that the their they this to was we were will with you".split()
+)
+
+Need = tuple[str, ...]  # lower-case strings, one of which a match contains
+
+
+def required_literals(pattern: str, verbose: bool = False) -> tuple[Need, ...]:
+    """Lower-case strings that every match of ``pattern`` must contain.
+
+    Each requirement is a tuple of alternatives (``("last", "first")``): a
+    match holds at least one of them, within the text it consumes or looks
+    ahead at (never in a look-behind, which may reach before the window).
+    The pattern is read with the standard library's parser; anything it
+    cannot read, or may read differently from ``regex``, yields no
+    requirement, which only costs speed. The most selective come first.
+    """
+    if _FOREIGN_SYNTAX.search(pattern):
+        return ()
+    src = _NAMED_GROUP.sub(r"\1(?:", _BACKSLASH_K.sub(r"\1", pattern))
+    try:
+        parsed = _sre_parse.parse(src, re.VERBOSE if verbose else 0)
+    except (re.error, RecursionError, OverflowError, ValueError):
+        return ()
+    ranked = sorted(set(_sequence_needs(list(parsed))), key=_weight, reverse=True)
+    useful = [n for n in ranked if _weight(n) >= 1]
+    return tuple(useful[:_MAX_NEEDS] or ranked[:1])
+
+
+def _weight(need: Need) -> float:
+    """How selective a requirement is: longer strings, fewer alternatives, no
+    bare function word (``the`` is in every text)."""
+    if not need:
+        return 0.0
+    shortest = min(0 if s.strip() in _FUNCTION_WORDS else len(s.strip()) for s in need)
+    return shortest - math.log2(len(need))
+
+
+def _literal_char(op: Any, av: Any) -> str | None:
+    """The lower-case character a node always matches, or None."""
+    if op is _sre.LITERAL:
+        ch = chr(av).lower()
+    elif op is _sre.IN and av and all(o is _sre.LITERAL for o, _ in av):
+        chars = {chr(c).lower() for _, c in av}
+        if len(chars) != 1:
+            return None
+        ch = chars.pop()
+    else:
+        return None
+    return ch if len(ch) == 1 and ch.isascii() else None
+
+
+def _zero_width(op: Any, av: Any) -> bool:
+    return op in (_sre.AT, _sre.ASSERT_NOT) or (op is _sre.ASSERT and av[0] < 0)
+
+
+def _pure(nodes: Sequence[Any]) -> list[str] | None:
+    """Every string a run of plain literals (and alternations of them) matches, or None."""
+    out = [""]
+    for op, av in nodes:
+        ch = _literal_char(op, av)
+        if ch is not None:
+            out = [o + ch for o in out]
+            continue
+        if _zero_width(op, av):
+            continue
+        if op is _sre.SUBPATTERN:
+            inner = _pure(list(av[-1]))
+        elif op is _sre.BRANCH:
+            inner = []
+            for alt in av[1]:
+                got = _pure(list(alt))
+                if got is None:
+                    return None
+                inner += got
+        else:
+            return None
+        if inner is None or len(out) * len(inner) > _MAX_PRODUCT:
+            return None
+        out = [o + i for o in out for i in inner]
+    return out
+
+
+def _sequence_needs(items: Sequence[Any]) -> list[Need]:
+    """The requirements of a sequence of parsed nodes.
+
+    Adjacent literals join into one string; an alternation of plain literals
+    multiplies the strings around it (``a (?:by|with)`` → ``a by``, ``a with``).
+    """
+    needs: list[Need] = []
+    runs = [""]
+
+    def flush() -> None:
+        nonlocal runs
+        if all(runs):
+            needs.append(tuple(sorted(set(runs))))
+        runs = [""]
+
+    def walk(nodes: Sequence[Any]) -> None:
+        nonlocal runs
+        for op, av in nodes:
+            ch = _literal_char(op, av)
+            if ch is not None:
+                runs = [r + ch for r in runs]
+            elif _zero_width(op, av):
+                continue  # nothing they see is required, and the text stays contiguous
+            elif op is _sre.ASSERT:
+                # a look-ahead: its text lies at or after the match start, inside the window
+                needs.extend(_sequence_needs(list(av[1])))
+            elif op is _sre.SUBPATTERN or op is _sre.BRANCH:
+                alts = _pure([(op, av)])
+                if alts is not None and len(runs) * len(alts) <= _MAX_PRODUCT:
+                    runs = [r + a for r in runs for a in alts]
+                elif alts is not None:
+                    flush()
+                    runs = alts
+                elif op is _sre.SUBPATTERN:
+                    walk(list(av[-1]))  # a group's text is contiguous with its neighbours
+                else:
+                    flush()
+                    alternatives: set[str] = set()
+                    for alt in av[1]:
+                        best = max(_sequence_needs(list(alt)), key=_weight, default=None)
+                        if best is None:
+                            alternatives.clear()
+                            break
+                        alternatives.update(best)
+                    if alternatives:
+                        needs.append(tuple(sorted(alternatives)))
+            elif op is _sre.ATOMIC_GROUP:
+                walk(list(av))
+            elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT):
+                flush()
+                if av[0] >= 1:
+                    needs.extend(_sequence_needs(list(av[2])))
+            else:
+                flush()
+
+    walk(items)
+    flush()
+    return needs
+
+
+def lowered(text: str) -> str | None:
+    """``text`` in lower case with the same offsets, or None when lower-casing
+    would shift offsets or hide a case-insensitive match of an ASCII letter."""
+    low = text.lower()
+    if not text.isascii() and (
+        len(low) != len(text) or _CASE_ODD[0] in text or _CASE_ODD[1] in text
+    ):
+        return None
+    return low
+
+
 # --- the fixer ---------------------------------------------------------------
 
 
@@ -317,6 +490,8 @@ class CalquesFixer(Fixer):
     """Find calques with the rule packs and propose their idiomatic English."""
 
     name = "calques"
+    #: use the lower-cased scan and the literal prefilter (off: the reference path)
+    prefilter = True
 
     def __init__(self, rules: Iterable[CalqueRule], source_lang: str | None = None) -> None:
         by_id: dict[str, CalqueRule] = {}
@@ -338,10 +513,41 @@ class CalquesFixer(Fixer):
         self._anchor_lengths = sorted({len(a) for a in self._by_anchor})
         # a trie of plain words cannot backtrack, and the standard library's
         # engine scans it about twice as fast as ``regex``
+        trie = _trie_regex(self._by_anchor)
         self._trigger = (
-            re.compile(r"(?<!\w)" + _trie_regex(self._by_anchor) + r"\w*", re.IGNORECASE)
-            if self._by_anchor
-            else None
+            re.compile(r"(?<!\w)" + trie + r"\w*", re.IGNORECASE) if self._by_anchor else None
+        )
+        # The same scan over the lower-cased text: case-sensitive literals let the
+        # engine skip to the non-word characters (a fast set test in C) and try
+        # each branch of the trie with one comparison; the first word of the
+        # text has no non-word character before it and is matched apart. The
+        # trie is greedy, so its group is the longest anchor the word starts with.
+        ascii_anchors = all(a.isascii() for a in self._by_anchor)
+        self._low_trigger = (
+            re.compile(r"\W(" + trie + r")\w*") if self._by_anchor and ascii_anchors else None
+        )
+        self._low_first = re.compile("(" + trie + r")\w*") if self._low_trigger else None
+        # Rules with the same anchors get the same windows: they are built once
+        # per group. Per anchor, the groups of every anchor it starts with, as
+        # often as _rules_of would name their rules.
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for i, cr in enumerate(self.calques):
+            if cr.anchors:
+                groups.setdefault(cr.anchors, []).append(i)
+        self._groups: tuple[tuple[int, ...], ...] = tuple(map(tuple, groups.values()))
+        self._chain: dict[str, tuple[int, ...]] = {}
+        for a in self._by_anchor:
+            counts: dict[int, int] = {}
+            for i in self._rules_of(a):
+                counts[i] = counts.get(i, 0) + 1
+            chain: list[int] = []
+            for g, members in enumerate(self._groups):
+                chain += [g] * counts.get(members[0], 0)
+            self._chain[a] = tuple(chain)
+        #: per rule, lower-case literals every match holds (see required_literals)
+        self._needs: tuple[tuple[Need, ...], ...] = tuple(
+            required_literals(cr.pattern.pattern, bool(cr.pattern.flags & regex.VERBOSE))
+            for cr in self.calques
         )
 
     def _rules_of(self, word: str) -> list[int]:
@@ -353,39 +559,121 @@ class CalquesFixer(Fixer):
             out.extend(self._by_anchor.get(word[:length], ()))
         return out
 
-    def _windows(self, text: str) -> dict[int, list[tuple[int, int]]]:
+    def _hits(self, text: str, low: str | None) -> dict[str, list[int]]:
+        """Where words starting with an anchor start.
+
+        The key is the casefolded word, or, on the lower-cased fast path, the
+        longest anchor an ASCII word starts with (its rules are the same).
+        """
+        hits: dict[str, list[int]] = {}
+        first, trigger = self._low_first, self._low_trigger
+        if first is None or trigger is None or low is None:
+            if self._trigger is not None:
+                for m in self._trigger.finditer(text):
+                    hits.setdefault(m.group().casefold(), []).append(m.start())
+            return hits
+        ascii_text = text.isascii()
+        m0 = first.match(low)
+        found = trigger.finditer(low, m0.end() if m0 is not None else 0)
+        for m in itertools.chain((m0,), found) if m0 is not None else found:
+            s, e = m.span(1)
+            if not ascii_text and not text[s : m.end()].isascii():
+                key = text[s : m.end()].casefold()
+            else:
+                key = low[s:e]
+            got = hits.get(key)
+            if got is None:
+                hits[key] = [s]
+            else:
+                got.append(s)
+        return hits
+
+    def _possible(self, i: int, low: str | None, start: int = 0, end: int | None = None) -> bool:
+        """False when ``low[start:end]`` lacks a literal that every match of rule ``i`` holds."""
+        if low is None:
+            return True
+        if end is None:
+            end = len(low)
+        find = low.find
+        for alternatives in self._needs[i]:
+            for lit in alternatives:
+                if find(lit, start, end) >= 0:
+                    break
+            else:
+                return False
+        return True
+
+    def _windows(self, text: str, low: str | None = None) -> dict[int, list[tuple[int, int]]]:
         """For each rule, the merged stretches of ``text`` within reach of its anchors.
 
         One pass of the trigger regex collects the anchor hits per word; the
         per-rule work is then a sort and a merge of plain integers, and a rule
         whose windows would cover most of the text simply scans all of it.
+        Given the lower-cased text (see :func:`lowered`), a rule whose literals
+        are missing from the text, or from one of its stretches, drops it: its
+        pattern could not match there.
         """
         n = len(text)
-        out: dict[int, list[tuple[int, int]]] = {i: [(0, n)] for i in self._unanchored}
+        out: dict[int, list[tuple[int, int]]] = {
+            i: [(0, n)] for i in self._unanchored if self._possible(i, low)
+        }
         if self._trigger is None:
             return out
-        hits: dict[str, list[int]] = {}
-        for m in self._trigger.finditer(text):
-            hits.setdefault(m.group().casefold(), []).append(m.start())
-        starts_of: dict[int, list[int]] = {}
+        hits = self._hits(text, low)
+        starts_of: dict[int, list[int]] = {}  # per group
+        chain, groups = self._chain, self._groups
         for word, starts in hits.items():
-            for i in self._rules_of(word):
-                starts_of.setdefault(i, []).extend(starts)
+            members = chain.get(word)
+            if members is None:  # a word outside the fast path
+                counts: dict[int, int] = {}
+                for i in self._rules_of(word):
+                    counts[i] = counts.get(i, 0) + 1
+                members = tuple(
+                    g for g, rules in enumerate(groups) for _ in range(counts.get(rules[0], 0))
+                )
+            for g in members:
+                got = starts_of.get(g)
+                if got is None:
+                    starts_of[g] = list(starts)
+                else:
+                    got.extend(starts)
         before, after = WINDOW, WINDOW + _WORD_SLACK
-        for i, starts in starts_of.items():
+        needs = self._needs
+        for g, starts in starts_of.items():
             if len(starts) * (before + after) >= n:
-                out[i] = [(0, n)]
+                for i in groups[g]:
+                    if self._possible(i, low):
+                        out[i] = [(0, n)]
                 continue
-            starts.sort()
-            spans: list[tuple[int, int]] = []
-            lo, hi = starts[0] - before, starts[0] + after
-            for s in starts:
-                if s - before > hi:
-                    spans.append((max(0, lo), min(n, hi)))
-                    lo = s - before
-                hi = s + after
-            spans.append((max(0, lo), min(n, hi)))
-            out[i] = spans
+            if len(starts) == 1:
+                spans = [(max(0, starts[0] - before), min(n, starts[0] + after))]
+            else:
+                starts.sort()
+                spans = []
+                lo, hi = starts[0] - before, starts[0] + after
+                for s in starts:
+                    if s - before > hi:
+                        spans.append((max(0, lo), min(n, hi)))
+                        lo = s - before
+                    hi = s + after
+                spans.append((max(0, lo), min(n, hi)))
+            for i in groups[g]:
+                if low is None or not needs[i]:
+                    out[i] = spans
+                    continue
+                kept = []
+                for ws, we in spans:
+                    # every requirement has one of its strings in the stretch
+                    for alternatives in needs[i]:
+                        for lit in alternatives:
+                            if low.find(lit, ws, we) >= 0:
+                                break
+                        else:
+                            break
+                    else:
+                        kept.append((ws, we))
+                if kept:
+                    out[i] = kept
         return out
 
     def _sentence(self, text: str, start: int, end: int) -> str:
@@ -422,7 +710,8 @@ class CalquesFixer(Fixer):
             return
         found: list[tuple[int, int, float, int, regex.Match[str]]] = []
         seen: set[tuple[int, int, int]] = set()
-        for i, spans in self._windows(text).items():
+        windows = self._windows(text, lowered(text) if self.prefilter else None)
+        for i, spans in windows.items():
             cr = self.calques[i]
             for ws, we in spans:
                 for m in finditer(cr.pattern, text, ws, we):
