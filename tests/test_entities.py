@@ -512,7 +512,7 @@ def test_survey_counts_what_a_walk_over_every_mention_counts(text: str, cut: int
             assert mentions == []
             continue
         counts, first = EntitiesFixer()._count(mentions)
-        assert +names.counts == counts
+        assert names.counts == counts
         assert names.locate(None) == mentions
         assert names.first_positions(mentions, set(counts)) == first
         words = {t[2] for m in mentions for t in m}

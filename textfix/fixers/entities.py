@@ -551,30 +551,50 @@ class EntitiesFixer(Fixer):
         lo: int,
         hi: int,
         locate: Callable[[set[str] | None], list[_Tokens]],
-        counts: Counter[str],
+        counts: dict[str, int],
         families: _Families,
         exact: bool,
     ) -> dict[tuple[int, int], _Proposal] | None:
         """Proposals by token span; ``None`` when the limits apply and ``exact`` is off."""
-        # token skeletons and their surfaces
-        tok_forms: dict[str, list[str]] = {}
-        for unit in counts:
-            if " " not in unit and not unit.islower() and len(unit) <= MAX_TOKEN_LETTERS:
-                tok_forms.setdefault(_skel(unit), []).append(unit)
+        # token skeletons (in the order of the counts) and their surfaces
+        tokens = [
+            u for u in counts if " " not in u and len(u) <= MAX_TOKEN_LETTERS and not u.islower()
+        ]
+        skels = list(map(_skel, tokens))
+        distinct = dict.fromkeys(skels)
         fcount = families.count
-        rare = [s for s in tok_forms if len(s) >= MIN_PART and fcount[s] <= MAX_OUTLIER_COUNT]
+        rare = [s for s in distinct if len(s) >= MIN_PART and fcount[s] <= MAX_OUTLIER_COUNT]
         if not rare:
             return {}
-        common = [s for s in tok_forms if len(s) >= MIN_PART and fcount[s] >= 2]
+        common = [s for s in distinct if len(s) >= MIN_PART and fcount[s] >= 2]
         if not exact and (len(rare) > MAX_RARE or len(common) > MAX_DOMINANT):
             return None  # which ones are kept depends on the order of the names
         if not common:
             return {}
         rare = rare[:MAX_RARE]
-        # a one-deletion index of the tokens that could be a dominant spelling
         common.sort(key=lambda s: -fcount[s])
+        common = common[:MAX_DOMINANT]
+        # Two spellings one edit apart share their first or last letter, and their
+        # first or last two letters when the shorter one has five or more: a cheap
+        # test that leaves few rare tokens to look up
+        heads = {s[:2] for s in common}
+        heads.update({s[0] for s in common})
+        tails = {s[-2:] for s in common}
+        tails.update({s[-1] for s in common})
+        rare = [
+            o
+            for o in rare
+            if (
+                (o[:2] in heads or o[-2:] in tails)
+                if len(o) >= 6
+                else (o[0] in heads or o[-1] in tails)
+            )
+        ]
+        if not rare:
+            return {}
+        # a one-deletion index of the tokens that could be a dominant spelling
         index: dict[str, list[str]] = {}
-        for s in common[:MAX_DOMINANT]:
+        for s in common:
             index.setdefault(s, []).append(s)
             for i in range(len(s)):
                 index.setdefault(s[:i] + s[i + 1 :], []).append(s)
@@ -596,6 +616,9 @@ class EntitiesFixer(Fixer):
                 neighbours[o] = near
         if not neighbours:
             return {}
+        tok_forms: dict[str, list[str]] = {}
+        for unit, skel in zip(tokens, skels, strict=True):
+            tok_forms.setdefault(skel, []).append(unit)
 
         judged: dict[tuple[str, str, int], _Proposal | None] = {}
         best: dict[tuple[int, int], list[_Proposal]] = {}
@@ -644,7 +667,7 @@ class EntitiesFixer(Fixer):
         unit: list[str],
         j: int,
         form: str,
-        counts: Counter[str],
+        counts: dict[str, int],
         families: _Families,
     ) -> _Proposal | None:
         """Whether ``unit`` with token ``j`` spelt ``form`` is the dominant spelling."""
@@ -717,7 +740,7 @@ class EntitiesFixer(Fixer):
     # --- spacing and hyphenation variants -------------------------------------------
 
     def _inconsistent(
-        self, names: _Names, counts: Counter[str], families: _Families
+        self, names: _Names, counts: dict[str, int], families: _Families
     ) -> Iterator[Flag]:
         shown: list[tuple[str, list[tuple[str, int]]]] = []
         for skel in families.multi_shape:
@@ -807,7 +830,7 @@ class _Names:
         #: the distinct mentions; for a sentence-initial one, how many tokens it drops
         self.names: set[str] = set()
         self.drop: dict[str, int] = {}
-        self.counts: Counter[str] = Counter()
+        self.counts: dict[str, int] = {}
         self.max_n = MAX_NGRAM
 
     @classmethod
@@ -825,13 +848,11 @@ class _Names:
                 every[g0, end0] -= 1
                 every[g0, "\n"] += 1
         # mentions as they stand (non-initial) and sentence-initial ones
-        plain: dict[str, int] = {}
+        plain = {g: c for (g, end), c in every.items() if not end}
         initial: dict[str, int] = {}
         for (g, end), c in every.items():
             if end:
                 initial[g] = initial.get(g, 0) + c
-            else:
-                plain[g] = c
         if doc.protected:
             for s, g in _mentions_on_protected(doc, lo, hi):
                 if _starts_sentence(text, s):
@@ -844,53 +865,49 @@ class _Names:
         # ("Relations between Kim..."); a word alone is dropped too when the
         # document never capitalises it elsewhere and it is a frequent English
         # word ("Officials said").
-        counts = self.counts
-        mid: set[str] = set()
+        counts = self.counts = {
+            g: c for g, c in plain.items() if c > 0 and " " not in g and "\u00a0" not in g
+        }
+        mid = set(counts)
         kept: list[tuple[list[str], int]] = []  # names of several tokens
-        for g, c in plain.items():
+        if len(counts) < len(plain):
+            for g, c in plain.items():
+                if c > 0 and g not in counts:
+                    toks = _tokens(g)
+                    mid.update(toks)
+                    kept.append((toks, c))
+        pending: list[tuple[str, list[str], int, str]] = []
+        for g, c in initial.items():
             if c <= 0:
                 continue
             if " " in g or "\u00a0" in g:
                 toks = _tokens(g)
-                mid.update(toks)
-                kept.append((toks, c))
-            else:
-                mid.add(g)
-                counts[g] += c
-        leads: set[str] = set()
-        pending: list[tuple[str, list[str], int]] = []
-        for g, c in initial.items():
-            if c <= 0:
-                continue
-            multi = " " in g or "\u00a0" in g
-            toks = _tokens(g) if multi else [g]
-            if multi:
                 mid.update(toks[1:])
+            else:
+                toks = [g]
             low = toks[0].casefold()
-            if low in STOPWORDS:
-                if multi:
-                    pending.append((g, toks, c))
-                else:
-                    self.drop[g] = 1
+            if low in STOPWORDS and len(toks) == 1:
+                self.drop[g] = 1
                 continue
-            leads.add(low)
-            pending.append((g, toks, c))
+            pending.append((g, toks, low, c))
+        # the first word is dropped when it is a common word the document also
+        # writes in lower case; ask only where nothing else drops it already
+        dropped = {
+            g
+            for g, toks, low, _ in pending
+            if low in STOPWORDS or (len(toks) == 1 and toks[0] not in mid and _zipf(low) >= 3.5)
+        }
+        leads = {low for g, _, low, _ in pending if g not in dropped}
         lower = _lowercase_words(text, lo, hi, leads) if leads else set()
-        for g, toks, c in pending:
-            first = toks[0]
-            low = first.casefold()
-            if (
-                low in STOPWORDS
-                or low in lower
-                or (len(toks) == 1 and first not in mid and _zipf(low) >= 3.5)
-            ):
+        for g, toks, low, c in pending:
+            if g in dropped or low in lower:
                 d = 1
                 while d < len(toks) and toks[d].islower():
                     d += 1
                 self.drop[g] = d
                 toks = toks[d:]
             if len(toks) == 1:
-                counts[toks[0]] += c
+                counts[toks[0]] = counts.get(toks[0], 0) + c
             elif toks:
                 kept.append((toks, c))
         # occurrences of every name unit (1 to 3 tokens), as ``_count`` has them
@@ -905,7 +922,8 @@ class _Names:
                     continue
                 for n in range(1, min(max_n, k - i) + 1):
                     if not ws[i + n - 1].islower():
-                        counts[" ".join(ws[i : i + n])] += c
+                        unit = " ".join(ws[i : i + n])
+                        counts[unit] = counts.get(unit, 0) + c
         self.names = {g for g, c in plain.items() if c > 0}
         self.names.update(g for g, c in initial.items() if c > 0)
         return self
@@ -924,12 +942,8 @@ class _Names:
         has_protected = bool(doc.protected)
         spans: dict[str, list[tuple[int, int, str]]] = {}
         out: list[_Tokens] = []
-        for m in _MENTION.finditer(text, self.lo, self.hi):
-            g = m.group()
-            if g not in look:
-                continue
-            s = m.start()
-            if has_protected and doc.overlaps_protected(s, m.end()):
+        for s, g in self._occurrences(look):
+            if has_protected and doc.overlaps_protected(s, s + len(g)):
                 continue
             rel = spans.get(g)
             if rel is None:
@@ -942,6 +956,24 @@ class _Names:
             else:
                 out.append([(s + a, s + b, w) for a, b, w in rel])
         return out
+
+    def _occurrences(self, look: set[str]) -> Iterable[tuple[int, str]]:
+        """``(start, mention)`` of the mentions in ``look``, in text order.
+
+        A mention is looked for as a substring; the scan then runs only around
+        the places found (all of the section when they are many).
+        """
+        text, lo, hi = self.doc.text, self.lo, self.hi
+        if sum(text.count(g, lo, hi) for g in look) > _FEW_PLACES:
+            found = ((m.start(), m.group()) for m in _MENTION.finditer(text, lo, hi))
+            return [sg for sg in found if sg[1] in look]
+        places = []
+        for g in look:
+            i = text.find(g, lo, hi)
+            while i >= 0:
+                places.append((i, i + len(g)))
+                i = text.find(g, i + 1, hi)
+        return [sg for sg in _mentions_touching(text, _merged(places), lo, hi) if sg[1] in look]
 
     def first_positions(self, mentions: list[_Tokens], units: set[str]) -> dict[str, int]:
         """Where each of ``units`` first occurs among ``mentions``, as ``_count`` counts."""
@@ -967,21 +999,29 @@ def _tokens(mention: str) -> list[str]:
 
 
 def _mentions_on_protected(doc: Document, lo: int, hi: int) -> list[tuple[int, str]]:
-    """``(start, mention)`` of the mentions in ``text[lo:hi]`` that touch a protected span.
+    """``(start, mention)`` of the mentions in ``text[lo:hi]`` that touch a protected span."""
+    text = doc.text
+    # a span that holds no character of a name touches none
+    spans = [(s, e) for s, e in doc.protected if e > lo and s < hi and _IN_NAME.search(text, s, e)]
+    return _mentions_touching(text, spans, lo, hi) if spans else []
+
+
+def _mentions_touching(
+    text: str, spans: list[tuple[int, int]], lo: int, hi: int
+) -> list[tuple[int, str]]:
+    """``(start, mention)`` of the mentions in ``text[lo:hi]`` that share a character
+    with one of ``spans`` (sorted and disjoint), as a scan of the section finds them.
 
     Each span is looked at from the last character before it that no name can
     hold: a scan of the whole section would find the same mentions there.
     """
-    text = doc.text
     out = []
     cursor = lo  # no mention straddles it, and those before it are done
-    for ps, pe in doc.protected:
+    for ps, pe in spans:
         if pe <= cursor:
             continue
         if ps >= hi:
             break
-        if not _IN_NAME.search(text, ps, pe):
-            continue  # no name can share a character with it
         start = cursor
         if ps > cursor:
             wall = _NOT_IN_NAME.search(text, cursor, ps)
@@ -1000,12 +1040,24 @@ def _mentions_on_protected(doc: Document, lo: int, hi: int) -> list[tuple[int, s
     return out
 
 
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` sorted, the overlapping ones joined."""
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if out and s < out[-1][1]:
+            if e > out[-1][1]:
+                out[-1] = (out[-1][0], e)
+        else:
+            out.append((s, e))
+    return out
+
+
 class _Families:
     """Name units grouped by skeleton (case, spaces, hyphens and apostrophes removed)."""
 
     __slots__ = ("count", "multi_shape", "_members")
 
-    def __init__(self, counts: Counter[str]) -> None:
+    def __init__(self, counts: dict[str, int]) -> None:
         skels = list(map(_skel, counts))
         self.count: dict[str, int] = dict(zip(skels, counts.values(), strict=True))
         self.multi_shape: set[str] = set()
@@ -1022,7 +1074,7 @@ class _Families:
             if seen != low:
                 self.multi_shape.add(s)
 
-    def forms_of(self, skel: str, counts: Counter[str]) -> list[tuple[str, int]]:
+    def forms_of(self, skel: str, counts: dict[str, int]) -> list[tuple[str, int]]:
         """The surfaces of one family, most frequent first."""
         if self._members is None:
             self._members = {}
@@ -1033,9 +1085,10 @@ class _Families:
 
 
 _LOWER_WORD = regex.compile(r"(?<![\p{L}\p{M}\d_'’-])\p{Ll}[\p{L}\p{M}'’-]*+")
-_LOWER_TOKEN = regex.compile(r"\p{Ll}[\p{L}\p{M}'’-]*+")
 #: a word occurring more often than this is looked up among all lower-case words
 _FEW = 16
+#: more places than this to look at, and the whole section is scanned instead
+_FEW_PLACES = 64
 _CHUNK = 1 << 20
 #: the vote looks at a document in sections of this many characters at most
 WINDOW = 1 << 21
@@ -1044,25 +1097,26 @@ WINDOW = 1 << 21
 def _lowercase_words(text: str, lo: int, hi: int, words: Iterable[str]) -> set[str]:
     """Which of ``words`` occur in lower case, as whole words, in ``text[lo:hi]``.
 
-    A word is first looked for as a substring (in C); only its few
-    occurrences are checked for word boundaries.
+    A word is looked for as a substring (in C); only its few occurrences are
+    checked for word boundaries, or, when it occurs often, the list of every
+    lower-case word decides.
     """
-    wanted = {w for w in words if _LOWER_TOKEN.fullmatch(w)}
+    wanted = set(words)
     found: set[str] = set()
-    for a, b in _windows(text, lo, hi, _CHUNK):
+    chunks = [(lo, hi)] if hi - lo <= _CHUNK else list(_windows(text, lo, hi, _CHUNK))
+    for a, b in chunks:
         every: set[str] | None = None
         for w in wanted - found:
-            n = text.count(w, a, b)
-            if not n:
-                continue
-            if n > _FEW:
-                if every is None:
-                    every = set(_LOWER_WORD.findall(text, a, b))
-                if w in every:
-                    found.add(w)
-                continue
             i = text.find(w, a, b)
+            tries = 0
             while i >= 0:
+                tries += 1
+                if tries > _FEW:
+                    if every is None:
+                        every = set(_LOWER_WORD.findall(text, a, b))
+                    if w in every:
+                        found.add(w)
+                    break
                 m = _LOWER_WORD.match(text, i, b)
                 if m is not None and m.end() == i + len(w):
                     found.add(w)
