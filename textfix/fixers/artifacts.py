@@ -66,7 +66,7 @@ _SENTENCE_END = frozenset('.!?…:;"”’»)')
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: ids are unique
 class _Rule:
     """A pack rule with what the fixer needs to run it."""
 
@@ -101,7 +101,12 @@ class _Rule:
         return key in self.tags or key.startswith(self.tag_prefixes)
 
     def triggered(self, lower: str) -> bool:
-        return not self.triggers or any(t in lower for t in self.triggers)
+        if not self.triggers:
+            return True
+        for t in self.triggers:
+            if t in lower:
+                return True
+        return False
 
 
 def _anchored(pattern: regex.Pattern[str]) -> regex.Pattern[str]:
@@ -222,6 +227,24 @@ class ArtifactsFixer(Fixer):
         self._line_rules = tuple(r for r in rules if r.scope == "line")
         self._end_rules = tuple(r for r in rules if r.scope == "end")
         self._inline_rules = tuple(r for r in rules if r.scope == "inline")
+        # Every distinct trigger is looked for once per document. One that contains a
+        # shorter trigger ("[embed" holds "[") is looked for only when that one occurs.
+        triggers = sorted({t for r in rules for t in r.triggers}, key=len)
+        self._trigger_checks = tuple(
+            (t, next((u for u in triggers if len(u) < len(t) and u in t), None)) for t in triggers
+        )
+        # the line rules each trigger may start, in rule order
+        line_by_trigger: dict[str, list[_Rule]] = {}
+        for rule in self._line_rules:
+            for trig in rule.triggers:
+                line_by_trigger.setdefault(trig, []).append(rule)
+        self._line_by_trigger = {t: tuple(rs) for t, rs in line_by_trigger.items()}
+        self._line_order = {r: k for k, r in enumerate(self._line_rules)}
+        # inline rules that share a pattern (HTML tags told apart by name) share a pass
+        groups: dict[tuple[str, int], list[_Rule]] = {}
+        for rule in self._inline_rules:
+            groups.setdefault((rule.pattern.pattern, rule.pattern.flags), []).append(rule)
+        self._inline_groups = tuple(tuple(g) for g in groups.values())
 
     # --- finding --------------------------------------------------------------
 
@@ -248,11 +271,31 @@ class ArtifactsFixer(Fixer):
                     return False
         return True
 
-    def _active(self, rules: Sequence[_Rule], text: str, lower: str) -> list[_Rule]:
-        """The rules whose triggers occur, minus markup-shy ones on a markup document."""
-        active = [r for r in rules if r.triggered(lower)]
-        if any(r.skip_in_markup for r in active) and (self._is_markup(text) or _is_markdown(text)):
-            active = [r for r in active if not r.skip_in_markup]
+    def _present(self, lower: str) -> dict[str, int]:
+        """Each trigger that occurs in ``lower``, with its first position."""
+        found: dict[str, int] = {}
+        for t, gate in self._trigger_checks:
+            if gate is None or gate in found:
+                i = lower.find(t)
+                if i >= 0:
+                    found[t] = i
+        return found
+
+    def _active(
+        self, rules: Sequence[_Rule], text: str, present: Mapping[str, int], markup: list[bool]
+    ) -> list[_Rule]:
+        """The rules whose triggers occur, minus markup-shy ones on a markup document.
+
+        ``markup`` holds the answer to "is the document markup?" once it was needed.
+        """
+        active = [r for r in rules if not r.triggers or not present.keys().isdisjoint(r.triggers)]
+        for r in active:
+            if r.skip_in_markup:
+                if not markup:
+                    markup.append(self._is_markup(text) or _is_markdown(text))
+                if markup[0]:
+                    active = [r for r in active if not r.skip_in_markup]
+                break
         return active
 
     def _inline_matches(self, rules: list[_Rule], text: str) -> Iterator[tuple[int, int, _Rule]]:
@@ -260,10 +303,11 @@ class ArtifactsFixer(Fixer):
         # that the regex engine skips to, which an alternation would lose.
         # Rules that share a pattern (HTML tags, told apart by their names)
         # share the pass.
-        groups: dict[tuple[str, int], list[_Rule]] = {}
-        for rule in rules:
-            groups.setdefault((rule.pattern.pattern, rule.pattern.flags), []).append(rule)
-        for group in groups.values():
+        on = set(rules)
+        for whole in self._inline_groups:
+            group = [r for r in whole if r in on]
+            if not group:
+                continue
             for m in _finditer(group[0], text):
                 s, e = m.span()
                 if e > s:
@@ -273,7 +317,7 @@ class ArtifactsFixer(Fixer):
                             break
 
     def _line_matches(
-        self, rules: list[_Rule], text: str, lower: str
+        self, rules: list[_Rule], text: str, lower: str, present: Mapping[str, int]
     ) -> Iterator[tuple[int, int, _Rule]]:
         """``(line start, line end, rule)`` for each line a line rule matches whole.
 
@@ -285,15 +329,17 @@ class ArtifactsFixer(Fixer):
         n = len(text)
         if len(lower) != n:  # lower() changed the length (rare letters): ASCII only
             lower = text.translate(_ASCII_LOWER)
+            present = {t: lower.find(t) for r in rules for t in r.triggers}
+        on = set(rules)
         candidates: dict[int, tuple[int, set[_Rule]]] = {}
-        untriggered = [r for r in rules if not r.triggers]
-        by_trigger: dict[str, list[_Rule]] = {}
-        for rule in rules:
-            for trig in rule.triggers:
-                by_trigger.setdefault(trig, []).append(rule)
         find, rfind = lower.find, text.rfind
-        for trig, trig_rules in by_trigger.items():
-            pos = find(trig)
+        for trig, pos in present.items():
+            all_rules = self._line_by_trigger.get(trig)
+            if all_rules is None:
+                continue
+            trig_rules = [r for r in all_rules if r in on]
+            if not trig_rules:
+                continue
             while pos >= 0:
                 ls = rfind("\n", 0, pos) + 1
                 le = text.find("\n", pos)
@@ -305,13 +351,15 @@ class ArtifactsFixer(Fixer):
                 else:
                     entry[1].update(trig_rules)
                 pos = find(trig, le + 1) if le < n else -1
-        order = {r: k for k, r in enumerate(rules)}
+        order = self._line_order
         for ls, (le, cand) in candidates.items():
-            for rule in sorted(cand, key=order.__getitem__):
+            for rule in sorted(cand, key=order.__getitem__) if len(cand) > 1 else cand:
                 if rule.pattern.match(text, ls, le, timeout=rule.timeout):
                     yield ls, le, rule
                     break
-        for rule in untriggered:
+        for rule in rules:
+            if rule.triggers:
+                continue
             for m in _finditer(rule, text):
                 if "\n" not in m.group():  # a whole line, not a stretch of several
                     ls = rfind("\n", 0, m.start()) + 1
@@ -322,9 +370,11 @@ class ArtifactsFixer(Fixer):
         if not text:
             return
         lower = text.lower()
-        inline_rules = self._active(self._inline_rules, text, lower)
-        line_rules = self._active(self._line_rules, text, lower)
-        end_rules = self._active(self._end_rules, text, lower)
+        present = self._present(lower)
+        markup: list[bool] = []
+        inline_rules = self._active(self._inline_rules, text, present, markup)
+        line_rules = self._active(self._line_rules, text, present, markup)
+        end_rules = self._active(self._end_rules, text, present, markup)
         if not (inline_rules or line_rules or end_rules):
             return
 
@@ -348,7 +398,7 @@ class ArtifactsFixer(Fixer):
                     edits = [e for run in line_runs for e in self._remove_run(text, run)]
                     partial[ls] = (le, edits, _apply(text, ls, le, edits))
         if line_rules:
-            for ls, le, rule in self._line_matches(line_rules, text, lower):
+            for ls, le, rule in self._line_matches(line_rules, text, lower, present):
                 if ls not in removable and ls not in partial and not _line_protected(doc, ls, le):
                     removable[ls] = (le, rule)
             # a line that only its inline artifacts kept from matching goes whole,
