@@ -8,6 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from textfix.fixers import lexicon
 from textfix.fixers.lexicon import LexiconFixer, osa_distance, typo_candidates
@@ -333,3 +335,50 @@ def test_technical_names_and_derived_words_are_not_typos() -> None:
     unknown = flagged(text, lexicon_unknown=True)
     assert set(unknown.values()) == {"lexicon/unknown"}
     assert "deduplicated" not in unknown
+
+
+# --- the word extraction of the hot path ----------------------------------------------
+
+_TOKENS = [
+    "the", "The", "isloation", "Landesstraße", "U.S.", "e-mail", "well-known", "l'autoroute",
+    "Putin's", "Putin’s", "it’s", "don't", "(gleisbed)", "«Schubser»", "a.b.c", "x--y",
+    "qu'il", "o'er's", "3rd", "snake_case", "café-bar", "'quoted'", "...", "—", "a.", "Ã©",
+    "Zirkon,", "STRASSE", "straße", "Straße", "naïve", "ﬁrst", "İstanbul", "word_", "x'abcd",
+]  # fmt: skip
+
+
+def _reference_words(text: str, common: frozenset[str]) -> set[str]:
+    """What the earlier chunk-by-chunk loop judged: each chunk stripped, else split."""
+    out = set()
+    for chunk in set(text.split()) - common:
+        bare = chunk.strip(lexicon._PUNCT)
+        if chunk.isalpha():
+            out.add(chunk)
+        elif bare not in common:
+            out.update([bare] if bare.isalpha() else lexicon._WORD.findall(chunk))
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_TOKENS), st.sampled_from([" ", "\n", "", ",", "-"]))))
+def test_word_extraction_matches_the_chunk_by_chunk_reference(parts) -> None:
+    text = "".join(token + sep for token, sep in parts)
+    common = lexicon.LEXICONS.common
+
+    def judged(words: set[str]) -> set[str]:
+        # the words the fixer goes on to judge
+        return {
+            w
+            for w in words
+            if lexicon.MIN_LETTERS <= len(w) <= lexicon.MAX_LETTERS
+            and not (w.isascii() and w in common)
+        }
+
+    assert judged(LexiconFixer._words(text, common)) == judged(_reference_words(text, common))
+
+
+def test_long_punctuated_chunks_are_split_like_short_ones() -> None:
+    common = lexicon.LEXICONS.common
+    text = "a." * 5_000 + " " + "x." * 3_000 + "gleisbed." + "y." * 3_000
+    assert LexiconFixer._words(text, common) == {"gleisbed"}
+    assert LexiconFixer._words("a." * 5_000, common) == set()

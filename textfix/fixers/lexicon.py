@@ -35,9 +35,10 @@ Russian is matched both in Cyrillic and in one Latin transliteration
 (BGN/PCGN-like: ``khorosho``, ``segodnya``); other romanisations (``horosho``)
 are not recognised.
 
-The hot path splits the text on white space into a set of distinct chunks
-(C speed), tokenises each distinct chunk once and looks each distinct word up
-once; only the few suspicious words are then located in the text.
+The hot path splits the text on white space into a set of distinct chunks and
+removes the common English ones with set differences (C speed), strips and
+splits what is left in one pass, and looks each remaining distinct word up once;
+only the few suspicious words are then located in the text.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ import re
 import threading
 import unicodedata
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
@@ -116,6 +117,22 @@ _OPENERS = "\"'“‘«([{*_—–- \t\u00a0"
 # so each part of a compound is judged on its own. Digits and underscores are
 # word characters for the look-arounds: "3rd", "COVID19", "snake_case" are not words.
 _WORD = re.compile(r"(?<!\w)(?<!\w['’])[^\W\d_]++(?:['’][^\W\d_]++)*+(?!\w)")
+
+# The same words, only those of MIN_LETTERS characters or more (the others are
+# never judged), for splitting chunks with inner punctuation. The first letter
+# comes first so that the engine skips to letters in C; the look-behinds then
+# check what precedes it, and a look-ahead drops short words before any string
+# is made (1 MB of "a." holds half a million one-letter words).
+_LONG_WORD = re.compile(
+    r"[^\W\d_]"
+    rf"(?=(?:[^\W\d_]|['’](?=[^\W\d_])){{{MIN_LETTERS - 1}}})"
+    r"(?<!\w[^\W\d_])(?<!\w['’][^\W\d_])[^\W\d_]*+(?:['’][^\W\d_]++)*+(?!\w)"
+)
+#: ASCII characters that cannot be part of a word, to white space: a long ASCII
+#: chunk whose runs of letters and apostrophes are all short holds no long word
+_ASCII_NON_WORD = str.maketrans(
+    {chr(c): " " for c in range(128) if not (chr(c).isalpha() or chr(c) == "'")}
+)
 
 _SPACE = re.compile(r"\s")
 
@@ -728,57 +745,84 @@ class LexiconFixer(Fixer):
             pos = end
         return out
 
+    @classmethod
+    def _words(cls, text: str, common: frozenset[str]) -> set[str]:
+        """The distinct words of ``text`` worth a look: a superset of the words
+        of four letters or more that are not common English as they stand.
+
+        Common English words leave in C-level set differences: first the
+        white-space chunks, then the chunks stripped of punctuation. Only the
+        few distinct words left are looked at in Python.
+        """
+        rest = cls._chunks(text) - common
+        if not rest:
+            return set()
+        left = set(map(str.strip, rest, repeat(_PUNCT))) - common
+        words = set(filter(str.isalpha, left))
+        if len(words) < len(left):
+            # Chunks with inner punctuation are split into words, all in one
+            # scan: the punctuation stripped from their ends is never part of a
+            # word, so the words of a stripped chunk are those of the chunk, and
+            # joined with spaces the chunks do not touch. A chunk that was all
+            # punctuation (stripped to nothing) holds none.
+            odd = left - words
+            odd.discard("")
+            joined = " ".join(odd)
+            if len(joined) > 4096 and joined.isascii():
+                # a long stretch of punctuated text (1 MB of "a."): look for a
+                # run of word characters long enough first, in C
+                runs = joined.translate(_ASCII_NON_WORD).split()
+                if max(map(len, runs), default=0) < MIN_LETTERS:
+                    joined = ""
+            if joined:
+                words.update(_LONG_WORD.findall(joined))
+        # ASCII words that are common English as they stand leave in C too
+        words -= set(filter(str.isascii, words & common))
+        return words
+
     def run(self, doc: Document) -> Iterator[Edit | Flag]:
         text = doc.text
         source = doc.options.get("source_lang") or self.source_lang
         langs = (source,) if source else SOURCES
-        en = LEXICONS.en
         wordlist = self.wordlist
         unknown = self.unknown
-        findall = _WORD.findall
+        common = LEXICONS.common
+        words = self._words(text, common)
+        if not words:
+            return
         cands: list[_Candidate] = []
         seen: set[str] = set()
-        # common lower-case English words go in one C-level set difference
-        common = LEXICONS.common
         judged = _judged(langs)
         misses, budget = 0, THOROUGH_BASE + len(text) // THOROUGH_PER_CHARS
-        for chunk in self._chunks(text) - common:
-            if chunk.isalpha():
-                words: Iterable[str] = (chunk,)
-            else:
-                bare = chunk.strip(_PUNCT)
-                if bare in common:
-                    continue
-                words = (bare,) if bare.isalpha() else findall(chunk)
-            for w in words:
-                if w in seen or not MIN_LETTERS <= len(w) <= MAX_LETTERS:
+        for w in sorted(words):  # sorted: the typo budget is spent in a fixed order
+            if w in seen or not MIN_LETTERS <= len(w) <= MAX_LETTERS:
+                continue
+            seen.add(w)
+            k = w.lower() if w.isascii() else _key(w)
+            if k in common or k in wordlist:  # English with Zipf >= EN_KNOWN
+                continue
+            if "'" in k:
+                cut = max(w.rfind("'"), w.rfind("’"))
+                if w[cut + 1 :].lower() not in _CLITICS or cut < MIN_LETTERS:
+                    continue  # l'autoroute, O'Brien: not judged
+                w = w[:cut]
+                k = _key(w)
+                if w in seen or k in common or k in wordlist:
                     continue
                 seen.add(w)
-                k = w.lower() if w.isascii() else _key(w)
-                if en.get(k, 0.0) >= EN_KNOWN or k in wordlist:
-                    continue
-                if "'" in k:
-                    cut = max(w.rfind("'"), w.rfind("’"))
-                    if w[cut + 1 :].lower() not in _CLITICS or cut < MIN_LETTERS:
-                        continue  # l'autoroute, O'Brien: not judged
-                    w = w[:cut]
-                    k = _key(w)
-                    if w in seen or en.get(k, 0.0) >= EN_KNOWN or k in wordlist:
-                        continue
-                    seen.add(w)
-                if k in judged:
-                    v = judged[k]
-                else:
-                    misses += 1
-                    v = judge(k, langs, misses <= budget)
-                if w.islower():
-                    if v is not None and (v.kind != "unknown" or unknown):
-                        cands.append(_Candidate(w, k, False, v))
-                elif w.istitle() and not w.isupper():
-                    if (v is not None and v.kind != "unknown" and not v.rare) or (
-                        "de" in langs and german_noun(k) >= GERMAN_NOUN
-                    ):
-                        cands.append(_Candidate(w, k, True, v))
+            if k in judged:
+                v = judged[k]
+            else:
+                misses += 1
+                v = judge(k, langs, misses <= budget)
+            if w.islower():
+                if v is not None and (v.kind != "unknown" or unknown):
+                    cands.append(_Candidate(w, k, False, v))
+            elif w.istitle() and not w.isupper():
+                if (v is not None and v.kind != "unknown" and not v.rare) or (
+                    "de" in langs and german_noun(k) >= GERMAN_NOUN
+                ):
+                    cands.append(_Candidate(w, k, True, v))
         if not cands:
             return
         found = sorted(self._report(doc.text, cands, langs), key=lambda x: (x.start, x.rule))
