@@ -329,3 +329,25 @@ def test_entities_and_controls_on_a_mojibake_line_are_found_too():
         "encoding/mojibake",
         "encoding/html-entity",
     ]
+
+
+@st.composite
+def twice_damaged_line(draw):
+    line = draw(damaged_text()).replace("\n", " ")
+    if draw(st.booleans()):  # damaged twice: ftfy needs two steps
+        line = line.encode("utf-8").decode(
+            draw(st.sampled_from(["windows-1252", "latin-1"])), "ignore"
+        )
+    return line
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(twice_damaged_line(), st.text(alphabet=_MOJI_ALPHABET, max_size=12)))
+def test_shortened_ftfy_loop_gives_ftfy_result(line):
+    # _fix_encoding stops ftfy's repair loop once the cheap scan finds no mojibake left
+    from ftfy import fix_encoding_and_explain
+
+    from textfix.fixers.encoding import _FTFY, _fix_encoding
+
+    fixed, plan = fix_encoding_and_explain(line, _FTFY)
+    assert _fix_encoding(line) == (fixed, list(plan))

@@ -32,6 +32,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 
+import ftfy
 from ftfy import TextFixerConfig, fix_encoding_and_explain
 from ftfy.badness import BADNESS_RE, MOJIBAKE_CATEGORIES
 from ftfy.chardata import LIGATURES, WIDTH_MAP
@@ -204,28 +205,30 @@ _MOJI = "".join(
 ) + _LITERALS.replace("\\", "").replace("]", "").replace("^", "")
 _ANY = _MOJI + _GREEK_CYRILLIC
 
-_ENTITY = r"&(?:amp;)*(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});"
-_CONTROL = "\x1b\\[[0-9;]*[A-Za-z]|[\x00-\x08\x0b\x0e-\x1f\x7f\u206a-\u206f\ufeff\ufff9-\ufffc]+"
-_SURROGATE = "[\ud800-\udfff]+"
 
-# One scan for everything; the group that matched says what was found. The
-# look-ahead on the possible first characters lets the engine skip ordinary
-# text without trying each alternative at every position (7x faster).
+# One scan for everything; the group that matched says what was found. Every
+# alternative starts with a character of _FIRST, which the scan consumes first and
+# the alternatives then look back at: a pattern that opens with a plain character
+# class lets the engine skip ordinary text in C, with neither a branch nor a
+# look-ahead tried at each position (4x faster than a look-ahead on the class).
 _FIRST = f"\\x00-\\x08\\x0b\\x0e-\\x1f\\x7f-\\x9f\\u206a-\\u206f\\ufeff\\ufff9-\\ufffc&\\ud800-\\udfff{_ANY}ВЂ"
-_TRIGGER = re.compile(
-    f"(?=[{_FIRST}])"
-    f"(?:(?P<moji>[\x80-\x9f]|[{_MOJI}][{_ANY}]|[{_GREEK_CYRILLIC}][{_MOJI}]|вЂ|ВЂ|[ÃÂ] |[Œœ](?![A-Za-z]))"
-    f"|(?P<surr>{_SURROGATE})"
-    f"|(?P<ent>{_ENTITY})"
-    f"|(?P<ctl>{_CONTROL}))"
+_CONTROLS = "\x00-\x08\x0b\x0e-\x1f\x7f\u206a-\u206f\ufeff\ufff9-\ufffc"
+_MOJI_AFTER = (
+    f"(?<=[\x80-\x9f])|(?<=[{_MOJI}])[{_ANY}]|(?<=[{_GREEK_CYRILLIC}])[{_MOJI}]"
+    "|(?<=в)Ђ|(?<=В)Ђ|(?<=[ÃÂ]) |(?<=[Œœ])(?![A-Za-z])"
 )
+_OTHER_AFTER = (
+    "(?P<surr>(?<=[\ud800-\udfff])[\ud800-\udfff]*)"
+    "|(?P<ent>(?<=&)(?:amp;)*(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});)"
+    f"|(?P<ctl>(?<=\x1b)\\[[0-9;]*[A-Za-z]|(?<=[{_CONTROLS}])[{_CONTROLS}]*)"
+)
+_TRIGGER = re.compile(f"[{_FIRST}](?:(?P<moji>{_MOJI_AFTER})|{_OTHER_AFTER})")
 # The same without mojibake, for the rest of a line that goes to ftfy anyway.
-_OTHER = re.compile(
-    "(?=[&\\x00-\\x08\\x0b\\x0e-\\x1f\\x7f\\u206a-\\u206f\\ufeff\\ufff9-\\ufffc\\ud800-\\udfff])"
-    f"(?:(?P<surr>{_SURROGATE})|(?P<ent>{_ENTITY})|(?P<ctl>{_CONTROL}))"
-)
+_OTHER = re.compile(f"[&{_CONTROLS}\ud800-\udfff](?:{_OTHER_AFTER})")
+# Mojibake alone: text without it is not bad to ftfy (see test_encoding.py).
+_MOJI_TRIGGER = re.compile(f"[{_FIRST}](?:{_MOJI_AFTER})")
 # Pure ASCII text can only hold entities and control characters.
-_ASCII_TRIGGER = re.compile(r"&[#A-Za-z]|[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_ASCII_TRIGGER = re.compile(r"[&\x00-\x08\x0b\x0e-\x1f\x7f](?:(?<=&)[#A-Za-z]|(?<!&))")
 # A line that holds a tag is markup: its entities are meant.
 _MARKUP = re.compile(r"<[A-Za-z/!]")
 _ESCAPED_TAG = re.compile(r"&(?:amp;)*lt;[A-Za-z/!?]")
@@ -245,6 +248,8 @@ _FTFY = TextFixerConfig(
     normalization=None,
     explain=True,
 )
+#: one step of ftfy.fix_encoding_and_explain (private in ftfy 6; None if it moved)
+_ftfy_step = getattr(ftfy, "_fix_encoding_one_step_and_explain", None)
 #: ftfy fixes text in segments of at most this many characters
 _SEGMENT = 1_000_000
 
@@ -321,6 +326,31 @@ def _explain(plan: Iterable[tuple[str, str]]) -> str:
     if extras:
         what += " (" + "; ".join(extras) + ")"
     return f"mojibake: {what}"
+
+
+def _fix_encoding(segment: str) -> tuple[str, list[tuple[str, str]]]:
+    """``ftfy.fix_encoding_and_explain(segment)`` with our settings, in fewer scans.
+
+    ftfy repeats one repair step until the text stops changing, and each step
+    first asks ``is_bad`` (a search with its large BADNESS_RE) whether there is
+    anything left to do: on a repaired line that search costs more than the
+    repair. Text in which _MOJI_TRIGGER (a much cheaper scan) finds nothing is
+    never bad to ftfy (tests/test_encoding.py checks this), so the loop stops
+    there, with the result ftfy's own last step would give. The first step is
+    ftfy's own, which also answers for a segment that was never bad.
+    """
+    if _ftfy_step is None:  # pragma: no cover - an ftfy without the private step
+        fixed, plan = fix_encoding_and_explain(segment, _FTFY)
+        return fixed, list(plan or ())
+    steps: list[tuple[str, str]] = []
+    text = segment
+    while True:
+        previous = text
+        text, plan = _ftfy_step(text, _FTFY)
+        if plan:
+            steps.extend(plan)
+        if text == previous or _MOJI_TRIGGER.search(text) is None:
+            return text, steps
 
 
 # --- diffing a repaired segment ---------------------------------------------
@@ -484,9 +514,7 @@ class EncodingFixer(Fixer):
 
     def _mojibake(self, text: str, start: int, end: int) -> Iterator[Edit]:
         segment = text[start:end]
-        if not BADNESS_RE.search(segment):
-            return
-        fixed, plan = fix_encoding_and_explain(segment, _FTFY)
+        fixed, plan = _fix_encoding(segment)
         if _C1.search(fixed):
             fixed = fix_c1_controls(fixed)
         if fixed == segment:
