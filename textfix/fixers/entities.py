@@ -180,10 +180,11 @@ _PARTICLES = "de|del|della|der|den|di|da|das|dos|du|la|le|van|von|bin|ibn|ben|te
 _ARABIC_ARTICLES = "al|el|ad|an|ar|as|ash|at|az|ud|ul"
 _PARTICLE_LIST = _PARTICLES.split("|")
 _ARTICLE_LIST = _ARABIC_ARTICLES.split("|")
+_PARTICLE_INITIALS = "".join(sorted({w[0] for w in _PARTICLE_LIST + _ARTICLE_LIST}))
 # a cheap guard before the particles are tried: what follows the space must be a
 # capital or a short lower-case word that could be a particle or an article
 _NEXT_PART = (
-    rf"(?=\p{{Lu}}|[{''.join(sorted({w[0] for w in _PARTICLE_LIST + _ARTICLE_LIST}))}]"
+    rf"(?=\p{{Lu}}|[{_PARTICLE_INITIALS}]"
     rf"[a-z]{{1,{max(map(len, _PARTICLE_LIST + _ARTICLE_LIST)) - 1}}}+[ \u00a0-])"
 )
 _MENTION_REST = (
@@ -232,6 +233,15 @@ STOPWORDS = frozenset(
     when where whether which while who whom whose why will with within without would
     yet you your yesterday today tonight tomorrow last next later earlier still
     according dear hello thanks""".split()
+)
+
+# (a sentence-initial mention, the sentence end before it) for a function word alone
+_STOP_KEYS = frozenset(
+    (form, end)
+    for w in STOPWORDS
+    for form in (w[:1].upper() + w[1:], w.upper())
+    for end in _ENDERS
+    if form.casefold() in STOPWORDS and not form.islower()
 )
 
 #: endings that turn a name into another word (plural, demonym, gendered form)
@@ -847,19 +857,27 @@ class _Names:
             if m0 is not None and _starts_sentence(text, m0.start()):
                 every[g0, end0] -= 1
                 every[g0, "\n"] += 1
+        self = cls(doc, lo, hi)
+        # a function word alone at the start of a sentence is no name: set aside
+        # in C (most sentences start so)
+        stop = _STOP_KEYS.intersection(every)
+        if stop:
+            for key in stop:
+                every.pop(key)
+            self.drop = dict.fromkeys([g for g, _ in stop], 1)
         # mentions as they stand (non-initial) and sentence-initial ones
         plain = {g: c for (g, end), c in every.items() if not end}
         initial: dict[str, int] = {}
-        for (g, end), c in every.items():
-            if end:
-                initial[g] = initial.get(g, 0) + c
+        if len(plain) < len(every):
+            for (g, end), c in every.items():
+                if end:
+                    initial[g] = initial.get(g, 0) + c
         if doc.protected:
             for s, g in _mentions_on_protected(doc, lo, hi):
                 if _starts_sentence(text, s):
-                    initial[g] -= 1
+                    initial[g] = initial.get(g, 0) - 1
                 else:
                     plain[g] -= 1
-        self = cls(doc, lo, hi)
         # A sentence's first word is part of the name unless it is a function
         # word, or a common word the document also writes in lower case
         # ("Relations between Kim..."); a word alone is dropped too when the
@@ -911,10 +929,25 @@ class _Names:
             elif toks:
                 kept.append((toks, c))
         # occurrences of every name unit (1 to 3 tokens), as ``_count`` has them
-        if kept and len(counts.keys() | {w for toks, _ in kept for w in toks}) > MAX_DISTINCT:
+        # (distinct tokens are at most half as many as characters)
+        if (
+            kept
+            and hi - lo >= 2 * MAX_DISTINCT
+            and len(counts.keys() | {w for toks, _ in kept for w in toks}) > MAX_DISTINCT
+        ):
             self.max_n = 1
         max_n = self.max_n
         for toks, c in kept:
+            if len(toks) == 2 and max_n > 1:
+                a, b = toks
+                if not a.islower():
+                    counts[a] = counts.get(a, 0) + c
+                    if not b.islower():
+                        ab = f"{a} {b}"
+                        counts[ab] = counts.get(ab, 0) + c
+                if not b.islower():
+                    counts[b] = counts.get(b, 0) + c
+                continue
             ws = toks[:MAX_MENTION_TOKENS]
             k = len(ws)
             for i in range(k):
@@ -1001,9 +1034,26 @@ def _tokens(mention: str) -> list[str]:
 def _mentions_on_protected(doc: Document, lo: int, hi: int) -> list[tuple[int, str]]:
     """``(start, mention)`` of the mentions in ``text[lo:hi]`` that touch a protected span."""
     text = doc.text
-    # a span that holds no character of a name touches none
-    spans = [(s, e) for s, e in doc.protected if e > lo and s < hi and _IN_NAME.search(text, s, e)]
+    spans = [(s, e) for s, e in doc.protected if e > lo and s < hi and _may_touch(text, s, e)]
     return _mentions_touching(text, spans, lo, hi) if spans else []
+
+
+def _may_touch(text: str, start: int, end: int) -> bool:
+    """False when no mention can share a character with ``text[start:end]``.
+
+    A mention that does either starts inside (at a capital) or runs into it
+    from the left: across a letter, mark, hyphen or apostrophe, or across a
+    space into a particle or an article.
+    """
+    inside = text[start:end]
+    if not inside.isascii() or inside.lower() != inside:
+        return True  # a capital, or characters not worth looking at closely
+    if start == 0 or not _IN_NAME.match(inside):
+        return False
+    before = text[start - 1]
+    if before in " \u00a0":
+        return inside[0] in _PARTICLE_INITIALS
+    return _IN_NAME.match(before) is not None
 
 
 def _mentions_touching(
