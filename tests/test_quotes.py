@@ -202,6 +202,26 @@ def test_text_units_split_long_lines_and_group_wrapped_ones() -> None:
     assert [doc.text[s:e] for s, e in units[1:]] == ["next", "short\nlines", "short"]
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", "b.", "long " * 25, '"', "\n", "\n\n", " ", "\t"]), max_size=30)
+)
+def test_unit_finder_agrees_with_text_units(parts: list[str]) -> None:
+    # the lazy lookup the fixers use finds, for every character that is not
+    # white space, the unit text_units puts it in and the paragraph after it
+    doc = Document("".join(parts))
+    units = quotes.text_units(doc)
+    paras = doc.paragraphs
+    finder = quotes.UnitFinder(doc)
+    for i, ch in enumerate(doc.text):
+        if ch.isspace():
+            continue
+        s, e, k = finder.unit(i)
+        assert (s, e) in units and s <= i < e
+        assert k == len(paras) or paras[k][0] > e
+        assert k == 0 or paras[k - 1][1] == e
+
+
 # --- properties ----------------------------------------------------------------
 
 WORDS = st.sampled_from(

@@ -386,3 +386,39 @@ def test_fixer_yields_edits_only_for_repeats() -> None:
     edits = [i for i in items if isinstance(i, Edit)]
     assert len(edits) == SEED.count("the nuclear issue") == 3
     assert {e.rule for e in edits} == {REPEATED}
+
+
+# --- the fast scans agree with the patterns they stand in for -------------------
+
+REPEAT_TEXT = st.lists(
+    st.sampled_from(
+        ["the", "The", "THE", "a", "of", "İ", "i", "σας", "ΣΑΣ", "so", "-", "’", '"', "(", ".", "é"]
+        + [" ", " ", "  ", "\n", "\t", "1"]
+    ),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(REPEAT_TEXT)
+def test_repeated_words_finds_what_the_repeat_pattern_finds(text: str) -> None:
+    # three scans that start at a space, a mark or position 0 stand in for one
+    # pattern tried at every position: same matches, in the same order
+    fast = [(m.span("a"), m.end()) for m in sentences._repeated_words(text)]
+    slow = [(m.span("a"), m.end()) for m in sentences._REPEAT.finditer(text)]
+    assert fast == slow
+
+
+START_TEXT = st.lists(
+    st.sampled_from(["Kim", "Trump", "Donald Trump", "was", "iPhone", "e", ".", ". ", "  ", "\n"]),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(START_TEXT)
+def test_one_scan_finds_every_lower_case_start_and_fragment(text: str) -> None:
+    lower = [m.start() for m in sentences._SENTENCE_START.finditer(text) if m.start("low") >= 0]
+    assert lower == [m.start() for m in sentences._LOWER_START.finditer(text)]
+    frags = {m.start() for m in sentences._SENTENCE_START.finditer(text) if m.start("low") < 0}
+    assert {m.start() for m in sentences._FRAGMENT.finditer(text)} <= frags

@@ -87,13 +87,10 @@ def text_units(doc: Document) -> list[tuple[int, int]]:
     block: list[tuple[int, int]] = []
 
     def flush() -> None:
-        if len(block) > 1 and all(e - s <= WRAP_WIDTH for s, e in block):
-            open_ends = sum(1 for s, e in block[:-1] if text[s:e].rstrip()[-1:] not in _ENDS)
-            if 2 * open_ends >= len(block) - 1:
-                units.append((block[0][0], block[-1][1]))
-                block.clear()
-                return
-        units.extend(block)
+        if _wrapped(text, block):
+            units.append((block[0][0], block[-1][1]))
+        else:
+            units.extend(block)
         block.clear()
 
     for s, e in doc.paragraphs:
@@ -102,6 +99,52 @@ def text_units(doc: Document) -> list[tuple[int, int]]:
         block.append((s, e))
     flush()
     return units
+
+
+def _wrapped(text: str, block: list[tuple[int, int]]) -> bool:
+    """Is this block of adjacent paragraphs one hard-wrapped paragraph?"""
+    if len(block) > 1 and all(e - s <= WRAP_WIDTH for s, e in block):
+        open_ends = sum(1 for s, e in block[:-1] if text[s:e].rstrip()[-1:] not in _ENDS)
+        return 2 * open_ends >= len(block) - 1
+    return False
+
+
+class UnitFinder:
+    """The text unit (see :func:`text_units`) holding a given position, found lazily.
+
+    A fixer that looks for a rare mark finds it with one scan of the whole
+    text, asks for its unit here and goes on scanning after that unit: only
+    the blocks of lines that hold a mark are judged. Ask for positions in
+    increasing order (each block is then walked once).
+    """
+
+    __slots__ = ("_text", "_paras", "_starts", "_block")
+
+    def __init__(self, doc: Document) -> None:
+        self._text = doc.text
+        self._paras = doc.paragraphs
+        self._starts = [s for s, _ in self._paras]
+        # the last block looked at: paragraph indexes [a, b) and whether it is one unit
+        self._block = (0, 0, False)
+
+    def unit(self, pos: int) -> tuple[int, int, int]:
+        """``(start, end, k)``: the unit holding ``pos`` (a character that is not
+        white space) and the index of the first paragraph after it."""
+        paras = self._paras
+        k = bisect.bisect_right(self._starts, pos) - 1
+        a, b, whole = self._block
+        if not a <= k < b:
+            a = k
+            while a > 0 and paras[a][0] == paras[a - 1][1] + 1:
+                a -= 1
+            b = k + 1
+            while b < len(paras) and paras[b][0] == paras[b - 1][1] + 1:
+                b += 1
+            whole = b - a > 1 and _wrapped(self._text, paras[a:b])
+            self._block = (a, b, whole)
+        if whole:
+            return paras[a][0], paras[b - 1][1], b
+        return paras[k][0], paras[k][1], k + 1
 
 
 #: a string literal's prefix in code: f"..." r"..." b"..."
@@ -284,20 +327,26 @@ class QuotesFixer(Fixer):
 
     def run(self, doc: Document) -> Iterator[Edit | Flag]:
         text = doc.text
-        if not _MARKS.search(text):
+        search = _MARKS.search
+        found = search(text)
+        if found is None:
             return
         protected = doc.protected
-        units = text_units(doc)
+        paras = doc.paragraphs
+        finder = UnitFinder(doc)
         count = text.count
-        for u, (s, e) in enumerate(units):
+        # from one quote mark to the unit holding it; units without one are skipped
+        while found is not None:
+            s, e, k = finder.unit(found.start())
+            found = search(text, max(e, found.end()))
             n = sum(count(c, s, e) for c in _MARK_CHARS)
-            if n == 0 or (n > DENSE_MARKS and n * 8 > e - s):
-                continue  # no quote marks, or so many that this is data, not prose
+            if n > DENSE_MARKS and n * 8 > e - s:
+                continue  # so many quote marks that this is data, not prose
             runs = [m.span() for m in _MARKS.finditer(text, s, e)]
             if protected:
                 runs = [r for r in runs if not _inside(protected, r)]
             if runs and not code_like(doc, s, e):
-                nxt = units[u + 1] if u + 1 < len(units) else None
+                nxt = paras[k] if k < len(paras) else None
                 yield from self._unit(doc, s, e, runs, nxt)
 
     def _unit(

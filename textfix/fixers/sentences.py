@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import regex
 
-from textfix.fixers.quotes import code_like, text_units, with_user_lists
+from textfix.fixers.quotes import UnitFinder, code_like, with_user_lists
 from textfix.model import Document, Edit, Fixer, Flag
 from textfix.options import Options
 from textfix.packs import PackRule, builtin_pack
@@ -68,7 +68,7 @@ _LIST_ITEM = regex.compile(
     r"[ \t]*+(?:[-*•+–][ \t]|\(?(?:\d{1,3}|[a-zA-Z]|[ivxIVX]{1,4})[.)][ \t]|>)"
 )
 _ENUMERATOR = regex.compile(r"(?:\d{1,2}|[a-zA-Z]|[ivxIVX]{1,4})")
-_BRACKETS = regex.compile(r"[()\[\]{}]")
+_BRACKETS = re.compile(r"[()\[\]{}]")
 _EMOTICON_LEFT = frozenset(":;=-o'^")
 #: a paragraph with more brackets than this, one every 8 characters or more
 #: densely, is code or data, not prose
@@ -78,7 +78,27 @@ _INTERVAL = regex.compile(r"[\s\d.,+−∞πa-zA-Z/-]*+")
 # The standard library's engine scans for this backreference pattern several
 # times faster than ``regex``; the word edges it cannot express are checked after.
 _REPEAT = re.compile(r"\b(?P<a>\w++)(?P<rest>(?: ++(?P=a)\b)++)", re.IGNORECASE)
+# ``_REPEAT`` is tried at every position of the text. A repeated word after the
+# first position follows a space or a mark (a character that is neither a word
+# character nor a space); these two patterns start there, so the engine skips
+# from one space (or mark, or non-ASCII character) to the next. Together with a
+# match at position 0 they find every match of ``_REPEAT``; see _repeated_words.
+_REPEAT_AFTER_SPACE = re.compile(r" (?P<a>\w++)(?P<rest>(?: ++(?i:(?P=a))\b)++)")
+_REPEAT_AFTER_MARK = re.compile(
+    r"[^ a-zA-Z0-9_](?<=[^\w ])(?P<a>\w++)(?P<rest>(?: ++(?i:(?P=a))\b)++)"
+)
+#: two words with only spaces between them: no repeated word without one
+_WORD_SPACE_WORD = re.compile(r"\w ++\w")
 _WORD_EDGE = frozenset("'’-")
+#: a full stop, spaces and something else: the standard library's engine tells
+#: whether the text has one at all faster than ``regex`` on ". . . . "
+_DOT_SPACE = re.compile(r"\. +[^\s.]")
+#: where a lower-case start or a fragment may begin: a full stop and spaces, then a
+#: lower-case letter or a fragment's one or two capitalised words and full stop.
+#: One scan finds both; the exact patterns above are matched only there.
+_SENTENCE_START = regex.compile(
+    r"\.[ ]++(?:(?P<low>\p{Ll})|(?=\p{Lu}[\p{Ll}'’-]*+(?:[ ]\p{Lu}[\p{Ll}'’-]*+)?+\.(?=\s|$)))"
+)
 _SENTENCE_BREAK = regex.compile(r"[.!?][\"”’)]?+[ ]++")
 _TERMINAL = frozenset(".!?…:\"”’')]»*`|>")
 _DANGLING = frozenset(",;–—-")
@@ -107,11 +127,17 @@ class SentencesFixer(Fixer):
 
     def run(self, doc: Document) -> Iterator[Edit | Flag]:
         text = doc.text
-        if not text.strip():
+        if not text or text.isspace():
             return
-        if "." in text:
-            yield from self._lowercase_starts(doc)
-            yield from self._fragments(doc)
+        if ". " in text and _DOT_SPACE.search(text):
+            lower: list[int] = []
+            fragments: list[int] = []
+            for m in _SENTENCE_START.finditer(text):
+                (fragments if m.start("low") < 0 else lower).append(m.start())
+            if lower:
+                yield from self._lowercase_starts(doc, lower)
+            if fragments:
+                yield from self._fragments(doc, fragments)
         if _BRACKETS.search(text):
             yield from self._brackets(doc)
         yield from self._repeats(doc)
@@ -119,12 +145,16 @@ class SentencesFixer(Fixer):
 
     # --- lower-case sentence starts ----------------------------------------
 
-    def _lowercase_starts(self, doc: Document) -> Iterator[Flag]:
+    def _lowercase_starts(self, doc: Document, dots: list[int]) -> Iterator[Flag]:
+        """Flag the lower-case starts after the full stops at ``dots``."""
         text = doc.text
         found = []
         lines: dict[int, bool] = {}  # line start -> may hold a lower-case start
         ls = scanned = 0  # start of the current match's line; how far we looked for it
-        for m in _LOWER_START.finditer(text):
+        match = _LOWER_START.match
+        for dot in dots:
+            m = match(text, dot)
+            assert m is not None
             w = m.group("w")
             if w in self._lowercase_words or not w[1:].islower() and len(w) > 1:
                 continue  # iPhone, eBay, x86
@@ -161,7 +191,7 @@ class SentencesFixer(Fixer):
         if not found:
             return
         # text that never capitalises its sentences is written that way
-        if len(found) >= 2 and sum(1 for _ in _UPPER_START.finditer(text)) < len(found):
+        if len(found) >= 2 and len(_UPPER_START.findall(text)) < len(found):
             return
         for start, m in found:
             end = m.end("w2") if m.group("w2") else m.end("w")
@@ -169,15 +199,23 @@ class SentencesFixer(Fixer):
 
     # --- fragments ---------------------------------------------------------
 
-    def _fragments(self, doc: Document) -> Iterator[Flag]:
+    def _fragments(self, doc: Document, dots: list[int]) -> Iterator[Flag]:
+        """Flag the fragments after the full stops at ``dots``."""
         text = doc.text
         names: set[str] | None = None
-        for m in _FRAGMENT.finditer(text):
+        match = _FRAGMENT.match
+        end = 0
+        for dot in dots:
+            if dot < end:
+                continue  # the closing full stop of the fragment before
+            m = match(text, dot)
+            assert m is not None
+            end = m.end()
             words = m.group("f").split(" ")
             if words[0] in self._interjections:
                 continue
             if names is None:
-                names = {n.group() for n in _MID_NAME.finditer(text)}
+                names = set(_MID_NAME.findall(text))
             if not any(w in names for w in words):
                 continue  # a one-word sentence of prose ("Silence."), not a stranded name
             dot1 = m.start()
@@ -196,10 +234,16 @@ class SentencesFixer(Fixer):
         text = doc.text
         protected = doc.protected
         count = text.count
-        for s, e in text_units(doc):
+        finder = UnitFinder(doc)
+        search = _BRACKETS.search
+        pos = 0
+        # from one bracket to the unit holding it; units without one are skipped
+        while (found := search(text, pos)) is not None:
+            s, e, _ = finder.unit(found.start())
+            pos = max(e, found.end())
             n = sum(count(c, s, e) for c in "()[]{}")
-            if n == 0 or (n > DENSE_BRACKETS and n * 8 > e - s) or code_like(doc, s, e):
-                continue  # no brackets, or code or data, not prose
+            if (n > DENSE_BRACKETS and n * 8 > e - s) or code_like(doc, s, e):
+                continue  # code or data, not prose
             stack: list[int] = []
             bad: list[int] = []
             for m in _BRACKETS.finditer(text, s, e):
@@ -240,9 +284,12 @@ class SentencesFixer(Fixer):
 
     def _repeats(self, doc: Document) -> Iterator[Edit | Flag]:
         text = doc.text
+        if " " not in text or not _WORD_SPACE_WORD.search(text):
+            return
         n = len(text)
-        for m in _REPEAT.finditer(text):
-            if m.start() > 0 and text[m.start() - 1] in _WORD_EDGE:
+        for m in _repeated_words(text):
+            start = m.start("a")
+            if start > 0 and text[start - 1] in _WORD_EDGE:
                 continue
             if m.end() < n and text[m.end()] in _WORD_EDGE:
                 continue
@@ -258,19 +305,19 @@ class SentencesFixer(Fixer):
                 # "The the" at a sentence start; "Walla Walla", "A a" are left alone
                 if not (a[0].isupper() and a[1:] == b[1:] and b.islower()):
                     continue
-                if not _sentence_start(text, m.start()):
+                if not _sentence_start(text, start):
                     continue
             elif not a.islower():
                 continue
             if low in self._allow:
                 continue
-            if doc.overlaps_protected(m.start(), m.end()):
+            if doc.overlaps_protected(start, m.end()):
                 continue
             if low in self._fix:
                 r = self._pack[REPEATED]
                 yield Edit(m.end("a"), m.end(), "", REPEATED, r.message, r.rule.confidence)
             else:
-                yield self._flag(REPEATED, m.start(), m.end(), a)
+                yield self._flag(REPEATED, start, m.end(), a)
 
     # --- truncated end -------------------------------------------------------
 
@@ -307,6 +354,31 @@ def _word_before(text: str, dot: int, *, closers: bool) -> tuple[int, int] | Non
     if m is None or (m.group("close") and not closers):
         return None
     return m.span("w")
+
+
+def _repeated_words(text: str) -> list[re.Match[str]]:
+    """What ``_REPEAT.finditer(text)`` finds (the word at group ``a``), from faster scans.
+
+    Every match of ``_REPEAT`` starts at 0, after a space or after a mark, so
+    it is found by one of the three. Each scan leaves out matches that start
+    inside one it found; those start at a copy of the same word and end where
+    it ends, so dropping the matches that start inside an earlier one, as
+    ``finditer`` does, gives the same list.
+    """
+    found = [*_REPEAT_AFTER_SPACE.finditer(text), *_REPEAT_AFTER_MARK.finditer(text)]
+    first = _REPEAT.match(text)
+    if first is not None:
+        found.append(first)
+    if len(found) < 2:
+        return found
+    found.sort(key=lambda m: m.start("a"))
+    out = []
+    end = 0
+    for m in found:
+        if m.start("a") >= end:
+            out.append(m)
+            end = m.end()
+    return out
 
 
 def _after_number(text: str, i: int) -> bool:
