@@ -602,6 +602,23 @@ class EntitiesFixer(Fixer):
         ]
         if not rare:
             return {}
+        # which of them share a one-deletion key with another frequent token at
+        # all (a token seen twice is rare and frequent at once: its own keys
+        # do not count)
+        holders = Counter(
+            [k for s in common for k in {s, *[s[:i] + s[i + 1 :] for i in range(len(s))]}]
+        )
+        shared = {k for k, n in holders.items() if n > 1}
+        frequent = set(common)
+        rare = [
+            o
+            for o in rare
+            if not (shared if o in frequent else holders.keys()).isdisjoint(
+                [o, *[o[:i] + o[i + 1 :] for i in range(len(o))]]
+            )
+        ]
+        if not rare:
+            return {}
         # a one-deletion index of the tokens that could be a dominant spelling
         index: dict[str, list[str]] = {}
         for s in common:
