@@ -89,6 +89,14 @@ from textfix.model import Document, Edit, Example, Fixer, Flag, Rule
 from textfix.options import Options
 from textfix.packs import RulePackError, line_of, parse_toml, read_source
 
+try:  # the C helper behind Counter, without Counter's own overhead
+    from _collections import _count_elements
+except ImportError:  # pragma: no cover - other Pythons
+
+    def _count_elements(mapping: dict, iterable: Iterable) -> None:  # type: ignore[misc]
+        for elem in iterable:
+            mapping[elem] = mapping.get(elem, 0) + 1
+
 # --- rules ---------------------------------------------------------------------
 
 _PYONGYANG_DOC = (
@@ -174,7 +182,7 @@ _L = r"[\p{L}\p{M}]"
 # a capitalised token with its hyphen and apostrophe parts; a possessive "'s"
 # is left out. The look-behind sits after the first letter so that the regex
 # engine can still scan for a capital letter quickly.
-_TOKEN_TAIL = rf"{_L}*+(?:(?:-|['’](?!s(?!{_L})))\p{{L}}{_L}*+)*+"
+_TOKEN_TAIL = rf"{_L}*+(?:[-'’](?:(?<=-)|(?!s(?!{_L})))\p{{L}}{_L}*+)*+"
 _TOKEN = rf"\p{{Lu}}{_TOKEN_TAIL}"
 _PARTICLES = "de|del|della|der|den|di|da|das|dos|du|la|le|van|von|bin|ibn|ben|ter|ten|zu|af|av"
 _ARABIC_ARTICLES = "al|el|ad|an|ar|as|ash|at|az|ud|ul"
@@ -866,14 +874,15 @@ class _Names:
         found = _SCAN.findall(text, lo, hi)
         if not found:
             return None
-        every = Counter(found)
+        every: dict[tuple[str, str], int] = {}
+        _count_elements(every, found)
         # the start of the text makes its first mention sentence-initial too
         g0, end0 = found[0]
         if not end0:
             m0 = _MENTION.search(text, lo, hi)
             if m0 is not None and _starts_sentence(text, m0.start()):
                 every[g0, end0] -= 1
-                every[g0, "\n"] += 1
+                every[g0, "\n"] = every.get((g0, "\n"), 0) + 1
         self = cls(doc, lo, hi)
         # a function word alone at the start of a sentence is no name: set aside
         # in C (most sentences start so)
