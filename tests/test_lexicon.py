@@ -382,3 +382,28 @@ def test_long_punctuated_chunks_are_split_like_short_ones() -> None:
     text = "a." * 5_000 + " " + "x." * 3_000 + "gleisbed." + "y." * 3_000
     assert LexiconFixer._words(text, common) == {"gleisbed"}
     assert LexiconFixer._words("a." * 5_000, common) == set()
+
+
+# --- the compact tables -------------------------------------------------------------
+
+
+def test_sorted_words_bisect_like_a_list() -> None:
+    import bisect
+
+    words = sorted(["gleisbett", "landesstraße", "bundespolizei", "straße", "zug", "ähnlich"])
+    table = lexicon.SortedWords(words)
+    assert len(table) == len(words) and list(table) == words and table[-1] == words[-1]
+    for key in ("a", "gleis", "landesstraßen", "straße", "zzz", "ä", ""):
+        assert bisect.bisect_left(table, key) == bisect.bisect_left(words, key)
+    assert len(lexicon.SortedWords([])) == 0
+
+
+def test_delete_index_holds_each_word_and_its_deletions() -> None:
+    words = ["isolation", "letter", "cat", "of"]
+    index = lexicon._delete_index(words)
+    for n, w in enumerate(words):
+        probes = {w, *lexicon._deletes1(w)} if len(w) >= 3 else set()
+        for probe in probes:
+            assert n in index.values(probe), (w, probe)
+    assert index.values("o") == [] and index.values("isolatio") == [0]
+    assert sorted(set(index.values("leter"))) == [1]  # either 't' deleted: one word

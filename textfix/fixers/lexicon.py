@@ -49,10 +49,11 @@ import re
 import threading
 import unicodedata
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import accumulate, repeat
 from pathlib import Path
+from typing import overload
 
 from textfix.model import Document, Edit, Example, Fixer, Flag, Rule
 from textfix.options import Options
@@ -196,6 +197,8 @@ def _zipf(bucket: int) -> float:
 #: how deep each source list is read (Zipf): German nouns are judged from 2.3;
 #: Russian, the biggest list, only from 3.3 (its Cyrillic forms are large strings)
 _FLOORS = {"de": GERMAN_NOUN, "ru": 3.3}
+#: how deep the word lists of compounding languages are read for prefixes
+_PREFIX_FLOOR = 2.5
 
 _ZIPFS = [round(9 - i / 100, 2) for i in range(1001)]
 
@@ -206,51 +209,50 @@ _VALUE_MASK = (1 << _VALUE_BITS) - 1
 
 
 class HashedWords:
-    """A read-only word → Zipf map that keeps ten bytes a word, not the word.
+    """A read-only word → Zipf map that keeps eight bytes a word, not the word.
 
-    Each word is stored as 40 bits of its ``hash()`` in a sorted array beside
-    its value (a frequency bucket), and looked up by bisection. A collision is
-    unlikely (a non-word matches one of 300 000 words once in three million
-    look-ups) and would only make one rare word look known.
-    The string hash is salted per process, which is fine: the table is built
-    in the process that uses it.
+    Each word is stored as 40 bits of its ``hash()`` and its value (a frequency
+    bucket) packed in one 64-bit integer, in a sorted array, and looked up by
+    bisection. A collision is unlikely (a non-word matches one of 300 000
+    words once in three million look-ups) and would only make one rare word
+    look known. The string hash is salted per process, which is fine: the
+    table is built in the process that uses it.
     """
 
-    __slots__ = ("_hashes", "_values")
+    __slots__ = ("_packed",)
 
-    def __init__(self, words: list[str], values: list[int], typecode: str = "H") -> None:
+    def __init__(self, words: list[str], values: list[int]) -> None:
         # hash and value packed in one int below 2**60 sort fast; every step runs in C
-        packed = list(
-            map(
-                operator.or_,
-                map(operator.lshift, map(operator.and_, map(hash, words), repeat(_HASH_MASK)),
-                    repeat(_VALUE_BITS)),
-                values,
-            )
-        )  # fmt: skip
+        self._packed = HashedWords.of_packed(list(_pack(words, values)))._packed
+
+    @classmethod
+    def of_packed(cls, packed: list[int]) -> HashedWords:
+        """The table of integers made by :func:`_pack` (sorted here, in place)."""
         packed.sort()
-        self._hashes = array("q", map(operator.rshift, packed, repeat(_VALUE_BITS)))
-        self._values = array(typecode, map(operator.and_, packed, repeat(_VALUE_MASK)))
+        table = cls.__new__(cls)
+        table._packed = array("q", packed)
+        return table
 
     def __len__(self) -> int:
-        return len(self._hashes)
+        return len(self._packed)
 
     def values(self, word: str) -> list[int]:
         """Every value stored under ``word`` (a multimap lookup)."""
         h = hash(word) & _HASH_MASK
-        hashes = self._hashes
-        i = bisect.bisect_left(hashes, h)
+        packed = self._packed
+        i = bisect.bisect_left(packed, h << _VALUE_BITS)
         out = []
-        while i < len(hashes) and hashes[i] == h:
-            out.append(self._values[i])
+        while i < len(packed) and packed[i] >> _VALUE_BITS == h:
+            out.append(packed[i] & _VALUE_MASK)
             i += 1
         return out
 
     def bucket(self, word: str) -> int:
         h = hash(word) & _HASH_MASK
-        i = bisect.bisect_left(self._hashes, h)
-        if i < len(self._hashes) and self._hashes[i] == h:
-            return self._values[i]
+        packed = self._packed
+        i = bisect.bisect_left(packed, h << _VALUE_BITS)
+        if i < len(packed) and packed[i] >> _VALUE_BITS == h:
+            return packed[i] & _VALUE_MASK
         return -1
 
     def get(self, word: str, default: float = 0.0) -> float:
@@ -267,20 +269,59 @@ class HashedWords:
         return _ZIPFS[b]
 
 
+class SortedWords(Sequence[str]):
+    """A sorted word list kept as one string and an array of offsets.
+
+    A list of 100 000 short strings costs some 7 MB; this costs under 2 MB and
+    still bisects (each probe slices one word out).
+    """
+
+    __slots__ = ("_text", "_starts")
+
+    def __init__(self, words: list[str]) -> None:
+        self._text = "\n".join(words)
+        # starts[i] is where word i begins; starts[n] - 1 is the end of the text
+        self._starts = array("q", accumulate(map((1).__add__, map(len, words)), initial=0))
+
+    def __len__(self) -> int:
+        return len(self._starts) - 1
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self._text[self._starts[i] : self._starts[i + 1] - 1]
+
+
+def _pack(words: Iterable[str], values: Iterable[int]) -> Iterator[int]:
+    """``hash(word) & _HASH_MASK`` shifted above each value, computed in C."""
+    hashes = map(operator.and_, map(hash, words), repeat(_HASH_MASK))
+    return map(operator.or_, map(operator.lshift, hashes, repeat(_VALUE_BITS)), values)
+
+
 class Lexicons:
     """The frequency lists, loaded on first use and shared by every fixer.
 
     Only the words the hot path compares as strings are kept as strings: the
-    common English words (a set, for one C-level set difference per document)
-    and the prefix lists of compounding languages. Everything else is a
-    :class:`HashedWords` table.
+    common English words (a set, for one C-level set difference per document).
+    The prefix lists of compounding languages are one string each
+    (:class:`SortedWords`); everything else is a :class:`HashedWords` table.
+    English and the source lists load on the first word to judge; a source
+    language's function words and prefixes only when a check needs them.
     """
 
     def __init__(self) -> None:
         self._lock = threading.RLock()  # loaders call each other
         self._en: HashedWords | None = None
         self._sources: dict[str, HashedWords] = {}
-        self._prefixes: dict[str, list[str]] = {}
+        self._prefixes: dict[str, SortedWords] = {}
         self._top: dict[str, dict[str, float]] = {}
         self._typo: HashedWords | None = None
         self._en_common: list[str] = []
@@ -297,25 +338,25 @@ class Lexicons:
         return self._en
 
     def _load_en(self) -> None:
-        words: list[str] = []
-        values: list[int] = []
+        # each bucket is hashed as it is read: the rare words (two thirds of the
+        # list) are never kept as strings
+        packed: list[int] = []
         common: set[str] = set()
         frequent: list[str] = []
         known = int(round((9 - EN_KNOWN) * 100))
         target = int(round((9 - TYPO_TARGET) * 100))
         for i, bucket in enumerate(_buckets("en")):
-            words += bucket
-            values += [i] * len(bucket)
+            packed += _pack(bucket, repeat(i))
             if i <= known:
                 common.update(bucket)
             if i <= target:
                 # sentence-initial forms of the commonest words ("The", "However")
                 common.update(map(str.capitalize, bucket))
-                frequent += [w for w in bucket if w.isalpha()]
+                frequent += filter(str.isalpha, bucket)
         self._common = frozenset(common)
         frequent.sort()
         self._en_common = frequent
-        self._en = HashedWords(words, values)
+        self._en = HashedWords.of_packed(packed)
 
     def source(self, lang: str) -> HashedWords:
         """Common words of ``lang`` that English does not use (Zipf < EN_KNOWN)."""
@@ -328,48 +369,53 @@ class Lexicons:
         return got
 
     def _load_source(self, lang: str) -> HashedWords:
-        en = self.en
         common = self.common
-        floor = _FLOORS.get(lang, SOURCE_COMMON)
-        last = int(round((9 - floor) * 100))
-        prefix_last = int(round((9 - 2.5) * 100))
-        top_last = int(round((9 - FUNCTION_WORD) * 100))
-        words: list[str] = []
-        values: list[int] = []
-        top: dict[str, float] = {}
-        prefixes: list[str] = []
-        deepest = min(floor, 2.5) if lang in COMPOUND_LANGS else floor
-        for i, bucket in enumerate(_buckets(lang, deepest)):
-            if i <= top_last:
-                z = _zipf(i)
-                for w in bucket:
-                    if w.isalpha() and z > en.get(w, 0.0) + 0.5:
-                        top[w] = z
-            if i <= prefix_last and lang in COMPOUND_LANGS:
-                prefixes += [w for w in bucket if len(w) >= 6 and w.isalpha()]
-            if i <= last:
-                # words English uses commonly can never be flagged: not kept
-                kept = [w for w in bucket if len(w) >= MIN_LETTERS and w not in common]
-                if lang == "ru":
-                    latin = [w.translate(_CYRILLIC) for w in kept if not w.isascii()]
-                    kept += [w for w in latin if len(w) >= 5 and w not in common]
-                words += kept
-                values += [i] * len(kept)
-        if prefixes:
-            prefixes.sort()
-            self._prefixes[lang] = prefixes
-        self._top[lang] = top
-        return HashedWords(words, values)
+        packed: list[int] = []
+        for i, bucket in enumerate(_buckets(lang, _FLOORS.get(lang, SOURCE_COMMON))):
+            # words English uses commonly can never be flagged: not kept
+            kept = [w for w in set(bucket) - common if len(w) >= MIN_LETTERS]
+            if lang == "ru":
+                latin = {w.translate(_CYRILLIC) for w in kept if not w.isascii()}
+                kept += [w for w in latin - common if len(w) >= 5]
+            packed += _pack(kept, repeat(i))
+        return HashedWords.of_packed(packed)
 
     def function_words(self, lang: str) -> dict[str, float]:
-        """The commonest words of ``lang`` (Zipf ≥ FUNCTION_WORD) that English uses less."""
-        self.source(lang)
-        return self._top.get(lang, {})
+        """The commonest words of ``lang`` (Zipf ≥ FUNCTION_WORD) that English uses less.
 
-    def prefixes(self, lang: str) -> list[str]:
-        """Sorted words of a compounding language with Zipf ≥ 2.5."""
-        self.source(lang)
-        return self._prefixes.get(lang, [])
+        Only a flag about to be raised needs them: they are read on first use,
+        from the head of the list.
+        """
+        got = self._top.get(lang)
+        if got is None:
+            with self._lock:
+                got = self._top.get(lang)
+                if got is None:
+                    en = self.en
+                    got = {}
+                    for i, bucket in enumerate(_buckets(lang, FUNCTION_WORD)):
+                        z = _zipf(i)
+                        for w in bucket:
+                            if w.isalpha() and z > en.get(w, 0.0) + 0.5:
+                                got[w] = z
+                    self._top[lang] = got
+        return got
+
+    def prefixes(self, lang: str) -> Sequence[str]:
+        """Sorted words of a compounding language with Zipf ≥ 2.5 (read on first use)."""
+        if lang not in COMPOUND_LANGS:
+            return ()
+        got = self._prefixes.get(lang)
+        if got is None:
+            with self._lock:
+                got = self._prefixes.get(lang)
+                if got is None:
+                    words: list[str] = []
+                    for bucket in _buckets(lang, _PREFIX_FLOOR):
+                        words += [w for w in bucket if len(w) >= 6 and w.isalpha()]
+                    words.sort()
+                    got = self._prefixes[lang] = SortedWords(words)
+        return got
 
     @property
     def common(self) -> frozenset[str]:
@@ -392,15 +438,35 @@ class Lexicons:
         if self._typo is None:
             with self._lock:
                 if self._typo is None:
-                    keys: list[str] = []
-                    positions: list[int] = []
-                    for n, w in enumerate(self.en_common):
-                        if len(w) >= 3:
-                            probes = (w, *_deletes1(w))
-                            keys += probes
-                            positions += [n] * len(probes)
-                    self._typo = HashedWords(keys, positions, typecode="I")
+                    self._typo = _delete_index(self.en_common)
         return self._typo
+
+
+def _delete_index(words: list[str]) -> HashedWords:
+    """Each word of three letters or more and its one-letter deletions, mapped to
+    the word's position in ``words``.
+
+    The deletions are made a position at a time over all the words long enough,
+    with slices mapped in C; a word deleting either of two equal letters gives
+    the same probe twice, which the table keeps once.
+    """
+    by_length: dict[int, tuple[list[int], list[str]]] = {}
+    for n, w in enumerate(words):
+        if len(w) >= 3:
+            group = by_length.setdefault(len(w), ([], []))
+            group[0].append(n)
+            group[1].append(w)
+    keys: list[str] = []
+    positions: list[int] = []
+    for length, (ns, ws) in by_length.items():
+        keys += ws
+        positions += ns
+        for i in range(length):
+            head = map(operator.itemgetter(slice(None, i)), ws)
+            tail = map(operator.itemgetter(slice(i + 1, None)), ws)
+            keys += map(operator.add, head, tail)
+            positions += ns
+    return HashedWords(keys, positions)
 
 
 LEXICONS = Lexicons()
@@ -478,7 +544,7 @@ def _lcp(a: str, b: str) -> int:
     return i
 
 
-def _longest_prefix(words: list[str], key: str) -> tuple[int, str]:
+def _longest_prefix(words: Sequence[str], key: str) -> tuple[int, str]:
     i = bisect.bisect_left(words, key)
     best = (0, "")
     for j in (i - 1, i):
