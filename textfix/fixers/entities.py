@@ -506,6 +506,8 @@ class EntitiesFixer(Fixer):
                 text, lo, hi, lambda _: mentions, counts, families, exact=True
             )
             assert outliers is not None
+        if not outliers and not families.multi_shape:
+            return
         # what the gazetteer rewrites, the vote leaves alone (it runs again on
         # the rewritten text in the pipeline's next pass)
         taken = _Spans(gazetteer)
@@ -575,10 +577,12 @@ class EntitiesFixer(Fixer):
     ) -> dict[tuple[int, int], _Proposal] | None:
         """Proposals by token span; ``None`` when the limits apply and ``exact`` is off."""
         # token skeletons (in the order of the counts) and their surfaces
-        tokens = [
-            u for u in counts if " " not in u and len(u) <= MAX_TOKEN_LETTERS and not u.islower()
+        pairs = [
+            (u, s)
+            for u, s in zip(counts, families.skels, strict=True)
+            if " " not in u and len(u) <= MAX_TOKEN_LETTERS and not u.islower()
         ]
-        skels = list(map(_skel, tokens))
+        skels = [s for _, s in pairs]
         distinct = dict.fromkeys(skels)
         fcount = families.count
         rare = [s for s in distinct if len(s) >= MIN_PART and fcount[s] <= MAX_OUTLIER_COUNT]
@@ -652,7 +656,7 @@ class EntitiesFixer(Fixer):
         if not neighbours:
             return {}
         tok_forms: dict[str, list[str]] = {}
-        for unit, skel in zip(tokens, skels, strict=True):
+        for unit, skel in pairs:
             tok_forms.setdefault(skel, []).append(unit)
 
         judged: dict[tuple[str, str, int], _Proposal | None] = {}
@@ -1131,10 +1135,11 @@ def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 class _Families:
     """Name units grouped by skeleton (case, spaces, hyphens and apostrophes removed)."""
 
-    __slots__ = ("count", "multi_shape", "_members")
+    __slots__ = ("count", "multi_shape", "skels", "_members")
 
     def __init__(self, counts: dict[str, int]) -> None:
-        skels = list(map(_skel, counts))
+        #: the skeleton of every unit, in the order of ``counts``
+        self.skels = skels = list(map(_skel, counts))
         self.count: dict[str, int] = dict(zip(skels, counts.values(), strict=True))
         self.multi_shape: set[str] = set()
         self._members: dict[str, list[str]] | None = None
