@@ -422,3 +422,16 @@ def test_one_scan_finds_every_lower_case_start_and_fragment(text: str) -> None:
     assert lower == [m.start() for m in sentences._LOWER_START.finditer(text)]
     frags = {m.start() for m in sentences._SENTENCE_START.finditer(text) if m.start("low") < 0}
     assert {m.start() for m in sentences._FRAGMENT.finditer(text)} <= frags
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from([*"aB1.’'-)]\"” ,", "ab" * 20, "Éa"]), max_size=30).map("".join),
+    st.booleans(),
+)
+def test_word_before_reads_back_what_the_pattern_finds(text: str, closers: bool) -> None:
+    # read backwards from each position: the same word as the pattern searched forwards
+    for dot in range(len(text) + 1):
+        m = sentences._WORD_BEFORE.search(text, max(0, dot - 64), dot)
+        want = None if m is None or (m.group("close") and not closers) else m.span("w")
+        assert sentences._word_before(text, dot, closers=closers) == want

@@ -101,6 +101,9 @@ def text_units(doc: Document) -> list[tuple[int, int]]:
     return units
 
 
+_INF = float("inf")
+
+
 def _wrapped(text: str, block: list[tuple[int, int]]) -> bool:
     """Is this block of adjacent paragraphs one hard-wrapped paragraph?"""
     if len(block) > 1 and all(e - s <= WRAP_WIDTH for s, e in block):
@@ -118,12 +121,11 @@ class UnitFinder:
     increasing order (each block is then walked once).
     """
 
-    __slots__ = ("_text", "_paras", "_starts", "_block")
+    __slots__ = ("_text", "_paras", "_block")
 
     def __init__(self, doc: Document) -> None:
         self._text = doc.text
         self._paras = doc.paragraphs
-        self._starts = [s for s, _ in self._paras]
         # the last block looked at: paragraph indexes [a, b) and whether it is one unit
         self._block = (0, 0, False)
 
@@ -131,7 +133,7 @@ class UnitFinder:
         """``(start, end, k)``: the unit holding ``pos`` (a character that is not
         white space) and the index of the first paragraph after it."""
         paras = self._paras
-        k = bisect.bisect_right(self._starts, pos) - 1
+        k = bisect.bisect_right(paras, (pos, _INF)) - 1
         a, b, whole = self._block
         if not a <= k < b:
             a = k

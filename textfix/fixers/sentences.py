@@ -61,9 +61,15 @@ _FRAGMENT = regex.compile(
 _WORD_BEFORE = regex.compile(
     r"(?<![\p{L}\p{N}.'’-])(?P<w>[\p{L}\p{N}'’-]++)(?P<close>[)\]\"”’]?+)\Z"
 )
+#: the same, read backwards: the word characters that end at a position
+_WORD_RUN_BACK = regex.compile(r"[\p{L}\p{N}'’-]++", regex.REVERSE)
+_WORD_CHAR = regex.compile(r"[\p{L}\p{N}'’-]")
+#: the closing marks _WORD_BEFORE allows after the word (’ is a word character)
+_CLOSERS = frozenset(')]"”')
 #: capitalised words inside a sentence: names, as the document itself uses them
 _UPPER = regex.compile(r"\p{Lu}")
-_MID_NAME = regex.compile(r"(?<=[\p{L},;:][ ])\p{Lu}[\p{Ll}'’-]++")
+# (the capital first, then the look-behind: the engine skips to capitals)
+_MID_NAME = regex.compile(r"\p{Lu}(?<=[\p{L},;:][ ]\p{Lu})[\p{Ll}'’-]++")
 _LIST_ITEM = regex.compile(
     r"[ \t]*+(?:[-*•+–][ \t]|\(?(?:\d{1,3}|[a-zA-Z]|[ivxIVX]{1,4})[.)][ \t]|>)"
 )
@@ -233,7 +239,6 @@ class SentencesFixer(Fixer):
     def _brackets(self, doc: Document) -> Iterator[Flag]:
         text = doc.text
         protected = doc.protected
-        count = text.count
         finder = UnitFinder(doc)
         search = _BRACKETS.search
         pos = 0
@@ -241,7 +246,7 @@ class SentencesFixer(Fixer):
         while (found := search(text, pos)) is not None:
             s, e, _ = finder.unit(found.start())
             pos = max(e, found.end())
-            n = sum(count(c, s, e) for c in "()[]{}")
+            n = len(_BRACKETS.findall(text, s, e))
             if (n > DENSE_BRACKETS and n * 8 > e - s) or code_like(doc, s, e):
                 continue  # code or data, not prose
             stack: list[int] = []
@@ -349,11 +354,24 @@ class SentencesFixer(Fixer):
 
 
 def _word_before(text: str, dot: int, *, closers: bool) -> tuple[int, int] | None:
-    """The span of the word that ends at the full stop at ``dot``, if one does."""
-    m = _WORD_BEFORE.search(text, max(0, dot - 64), dot)
-    if m is None or (m.group("close") and not closers):
+    """The span of the word that ends at the full stop at ``dot``, if one does.
+
+    What ``_WORD_BEFORE.search(text, max(0, dot - 64), dot)`` finds, read
+    backwards from the full stop instead of trying every start in the window.
+    """
+    lo = max(0, dot - 64)
+    end = dot
+    if end > lo and text[end - 1] in _CLOSERS:
+        if not closers:
+            return None
+        end -= 1
+    m = _WORD_RUN_BACK.match(text, lo, end)
+    if m is None:
         return None
-    return m.span("w")
+    start = m.start()
+    if start > 0 and (text[start - 1] == "." or _WORD_CHAR.match(text, start - 1)):
+        return None  # a longer word, or one after a full stop ("e.g")
+    return start, end
 
 
 def _repeated_words(text: str) -> list[re.Match[str]]:
