@@ -311,6 +311,18 @@ def test_a_pack_for_another_fixer_is_not_ours(tmp_path: Path) -> None:
         ),
         ('[pack]\nfixer = "artifacts"\ndisable = ["artifacts/no-such-rule"]\n', 3, "disable"),
         (
+            '[pack]\nfixer = "artifacts"\n\n[[rule]]\nid = "x"\nsummary = "s"\n'
+            "pattern = 'a'\nstarts = 'a'\n",
+            8,
+            "starts",
+        ),
+        (
+            '[pack]\nfixer = "artifacts"\n\n[[rule]]\nid = "x"\nsummary = "s"\n'
+            "scope = \"inline\"\npattern = 'a'\nstarts = '('\n",
+            9,
+            "starts",
+        ),
+        (
             '[pack]\nfixer = "artifacts"\n\n[[rule]]\nid = "wp-shortcode"\nsummary = "s"\n'
             "pattern = 'a'\n",
             5,
@@ -483,3 +495,39 @@ def test_pathological_inputs_finish(text: str) -> None:
 def test_artifact_lines_inside_code_blocks_stay(text: str) -> None:
     result = only_artifacts(text)
     assert result.edits == [], result.explain()
+
+
+# --- the fast paths agree with the plain ones ---------------------------------------
+
+_PIECES = st.sampled_from(
+    [
+        "[", "]", "/", "<", ">", "[ad_1]", "[/caption]", "<br>", "</p>", "<b>", "a", "Z", " ",
+        "\n", "=", '"', "[embed]", "read", "READ", "Share", "share this", "like this:",
+        "e-mail", "\u0130", "\u212a", "\u00e9", "\u2019", "Facebook ", "cookie", "?",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=30).map("".join))
+def test_triggers_found_by_anchor_are_the_triggers_in_the_text(text: str) -> None:
+    found, _, _, occurrences = FIXER._present(text)
+    lower = text.lower()
+    every = {t for r in FIXER._rules for t in r.triggers}
+    assert set(found) == {t for t in every if t in lower}
+    for t, first in found.items():
+        assert lower.find(t) == first
+    # anchored triggers: the first place in each line that holds them
+    lines = lower.split("\n")
+    for t, places in occurrences.items():
+        starts = [sum(len(x) + 1 for x in lines[:k]) for k in range(len(lines))]
+        assert places == [s + ln.find(t) for s, ln in zip(starts, lines, strict=True) if t in ln]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=30).map("".join))
+def test_inline_patterns_tried_where_they_may_start_find_what_finditer_finds(text: str) -> None:
+    for rule in FIXER._inline_rules:
+        if rule.starts is not None:
+            fast = [m.span() for m in artifacts._finditer_from_starts(rule, text)]
+            assert fast == [m.span() for m in rule.pattern.finditer(text) if m.end() > m.start()]

@@ -48,7 +48,7 @@ from textfix.packs import (
 )
 
 FAMILY = "artifacts"
-EXTRA_KEYS = ("scope", "triggers", "glue", "skip_in_markup", "tags")
+EXTRA_KEYS = ("scope", "triggers", "glue", "skip_in_markup", "tags", "starts")
 SCOPES = ("line", "end", "inline")
 GLUES = ("none", "space", "break")
 
@@ -61,6 +61,22 @@ _FIRST_TAG = regex.compile(r"\s*+(?=<[A-Za-z][\w:.-]*+[\s/>])")
 # HTML in Markdown is the author's (<p align="center">, <br> in a table cell).
 # Stdlib re: a fixed internal pattern, about twice as fast here as regex.
 _MARKDOWN = re.compile(r"(?:^|\n)(?:#{1,6}[ \t]+\S|[ ]{0,3}(?:```|~~~))")
+# English letters from the most to the least frequent: a trigger is found by its rarest
+# character (a character outside this list and " .,-'" counts as rarer than any letter)
+_LETTERS = b"etaoinshrdlcumwfgypbvkjxqz"
+
+
+def _rarity(c: int) -> int:
+    if c in b" .,-'":
+        return -1
+    i = _LETTERS.find(bytes((c,)))
+    return len(_LETTERS) if i < 0 else i
+
+
+#: the triggers found in a document with their first positions; the lower-cased text
+#: (bytes, or str where lower() needs Unicode); where each anchored trigger first
+#: occurs in each line holding it
+_Lowered = tuple[dict[str, int], bytes | None, str | None, dict[str, list[int]]]
 # characters after which a removed line-breaking tag becomes a line break
 _SENTENCE_END = frozenset('.!?…:;"”’»)')
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -88,6 +104,8 @@ class _Rule:
     tags: frozenset[str] = frozenset()
     #: prefixes it may have instead (``ad_`` from ``"ad_*"``)
     tag_prefixes: tuple[str, ...] = ()
+    #: (inline rules) where a match can start, as a stdlib pattern: tried only there
+    starts: re.Pattern[str] | None = None
 
     @property
     def timeout(self) -> float | None:
@@ -147,6 +165,14 @@ def _validate(pack: Pack, source: str, disabled: set[str], trusted: bool) -> lis
         assert pr.pattern is not None  # parse_pack requires a pattern
         if tags and (scope != "inline" or "tag" not in pr.pattern.groupindex):
             raise fail("tags needs an inline rule whose pattern has a group named 'tag'", "tags")
+        starts = data.get("starts")
+        if starts is not None:
+            if scope != "inline" or not isinstance(starts, str) or not starts:
+                raise fail("starts is a pattern, for inline rules only", "starts")
+            try:
+                starts = re.compile(starts)
+            except re.error as exc:
+                raise fail(f"starts is not a valid pattern: {exc}", "starts") from exc
         if pr.replacement:
             raise fail("artifacts rules remove what they match: no replacement", "replacement")
         if pr.pattern.search("", timeout=PATTERN_TIMEOUT) is not None:
@@ -168,6 +194,7 @@ def _validate(pack: Pack, source: str, disabled: set[str], trusted: bool) -> lis
                 tags=frozenset(x if len(x) == 1 else x.lower() for x in tags if x[-1] != "*"),
                 tag_prefixes=tuple(x[:-1].lower() for x in tags if x[-1] == "*"),
                 trusted=trusted,
+                starts=starts,
             )
         )
     return out
@@ -229,9 +256,37 @@ class ArtifactsFixer(Fixer):
         self._inline_rules = tuple(r for r in rules if r.scope == "inline")
         # Every distinct trigger is looked for once per document. One that contains a
         # shorter trigger ("[embed" holds "[") is looked for only when that one occurs.
-        triggers = sorted({t for r in rules for t in r.triggers}, key=len)
+        triggers = sorted({t for r in rules for t in r.triggers}, key=lambda t: (len(t), t))
         self._trigger_checks = tuple(
             (t, next((u for u in triggers if len(u) < len(t) and u in t), None)) for t in triggers
+        )
+        self._byte_triggers = {t: t.encode() for t in triggers if t.isascii() and "?" not in t}
+        # ASCII triggers of two characters or more are found by anchor: all those whose
+        # rarest letter is "k" by one scan for "k" that checks the letters around it.
+        anchored: dict[int, list[tuple[str, bytes, int]]] = {}
+        for t, b in self._byte_triggers.items():
+            if len(b) > 1 and b"\n" not in b:
+                a = max(range(len(b)), key=lambda i, b=b: (_rarity(b[i]), -i))
+                anchored.setdefault(b[a], []).append((t, b, a))
+        self._anchor_scans = tuple(
+            (
+                re.compile(
+                    re.escape(bytes((c,)))
+                    + b"(?:"
+                    + b"|".join(
+                        (b"(?<=" + re.escape(b[: a + 1]) + b")" if a else b"")
+                        + (b"(?=" + re.escape(b[a + 1 :]) + b")" if a + 1 < len(b) else b"")
+                        for _, b, a in members
+                    )
+                    + b")"
+                ),
+                tuple((t, b) for t, b, _ in members),
+            )
+            for c, members in sorted(anchored.items())
+        )
+        scanned = {t for _, members in self._anchor_scans for t, _ in members}
+        self._trigger_checks_rest = tuple(
+            (t, gate) for t, gate in self._trigger_checks if t not in scanned
         )
         # the line rules each trigger may start, in rule order
         line_by_trigger: dict[str, list[_Rule]] = {}
@@ -241,9 +296,10 @@ class ArtifactsFixer(Fixer):
         self._line_by_trigger = {t: tuple(rs) for t, rs in line_by_trigger.items()}
         self._line_order = {r: k for k, r in enumerate(self._line_rules)}
         # inline rules that share a pattern (HTML tags told apart by name) share a pass
-        groups: dict[tuple[str, int], list[_Rule]] = {}
+        groups: dict[tuple[str, int, str | None], list[_Rule]] = {}
         for rule in self._inline_rules:
-            groups.setdefault((rule.pattern.pattern, rule.pattern.flags), []).append(rule)
+            key = (rule.pattern.pattern, rule.pattern.flags, rule.starts and rule.starts.pattern)
+            groups.setdefault(key, []).append(rule)
         self._inline_groups = tuple(tuple(g) for g in groups.values())
 
     # --- finding --------------------------------------------------------------
@@ -271,15 +327,62 @@ class ArtifactsFixer(Fixer):
                     return False
         return True
 
-    def _present(self, lower: str) -> dict[str, int]:
-        """Each trigger that occurs in ``lower``, with its first position."""
+    def _present(self, text: str) -> _Lowered:
+        """Each trigger that occurs in ``text.lower()``, with its first position.
+
+        Also the lower-cased text the positions index: ASCII triggers are looked
+        for in the text encoded to ASCII with one ``?`` per other character, so
+        positions hold and ``bytes.lower`` (ASCII letters only) does what
+        ``str.lower`` would, several times faster; except where a non-ASCII
+        letter lower-cases to ASCII (``İ``, the Kelvin sign): then ``str.lower``.
+        """
         found: dict[str, int] = {}
-        for t, gate in self._trigger_checks:
+        if not text.isascii() and ("\u0130" in text or "\u212a" in text):
+            lower = text.lower()
+            for t, gate in self._trigger_checks:
+                if gate is None or gate in found:
+                    i = lower.find(t)
+                    if i >= 0:
+                        found[t] = i
+            return found, None, lower, {}
+        low = text.encode("ascii", "replace").lower()
+        lower_text: str | None = None
+        occurrences: dict[str, list[int]] = {}
+        n = len(low)
+        for scan, members in self._anchor_scans:
+            search = scan.search
+            pos = 0
+            while True:
+                m = search(low, pos)
+                if m is None:
+                    break
+                # the line holding it: where each trigger of the scan first occurs in it
+                ls = low.rfind(b"\n", 0, m.start()) + 1
+                le = low.find(b"\n", m.start())
+                if le < 0:
+                    le = n
+                for t, b in members:
+                    i = low.find(b, ls, le)
+                    if i >= 0:
+                        if t in occurrences:
+                            occurrences[t].append(i)
+                        else:
+                            occurrences[t] = [i]
+                            found[t] = i
+                pos = le + 1
+        as_bytes = self._byte_triggers
+        for t, gate in self._trigger_checks_rest:
             if gate is None or gate in found:
-                i = lower.find(t)
+                b = as_bytes.get(t)
+                if b is not None:
+                    i = low.find(b)
+                else:  # a trigger with "?" or non-ASCII letters (user packs)
+                    if lower_text is None:
+                        lower_text = text.lower()
+                    i = lower_text.find(t)
                 if i >= 0:
                     found[t] = i
-        return found
+        return found, low, lower_text, occurrences
 
     def _active(
         self, rules: Sequence[_Rule], text: str, present: Mapping[str, int], markup: list[bool]
@@ -288,7 +391,8 @@ class ArtifactsFixer(Fixer):
 
         ``markup`` holds the answer to "is the document markup?" once it was needed.
         """
-        active = [r for r in rules if not r.triggers or not present.keys().isdisjoint(r.triggers)]
+        found = present.keys()
+        active = [r for r in rules if not r.triggers or not found.isdisjoint(r.triggers)]
         for r in active:
             if r.skip_in_markup:
                 if not markup:
@@ -317,7 +421,10 @@ class ArtifactsFixer(Fixer):
                             break
 
     def _line_matches(
-        self, rules: list[_Rule], text: str, lower: str, present: Mapping[str, int]
+        self,
+        rules: list[_Rule],
+        text: str,
+        lowered: _Lowered,
     ) -> Iterator[tuple[int, int, _Rule]]:
         """``(line start, line end, rule)`` for each line a line rule matches whole.
 
@@ -327,12 +434,16 @@ class ArtifactsFixer(Fixer):
         literals across line ends), which is quadratic on many short lines.
         """
         n = len(text)
-        if len(lower) != n:  # lower() changed the length (rare letters): ASCII only
-            lower = text.translate(_ASCII_LOWER)
-            present = {t: lower.find(t) for r in rules for t in r.triggers}
+        present, low, lower, occurrences = lowered
+        if low is None:
+            assert lower is not None
+            if len(lower) != n:  # lower() changed the length (rare letters): ASCII only
+                lower = text.translate(_ASCII_LOWER)
+                present = {t: lower.find(t) for r in rules for t in r.triggers}
         on = set(rules)
         candidates: dict[int, tuple[int, set[_Rule]]] = {}
-        find, rfind = lower.find, text.rfind
+        rfind = text.rfind
+        as_bytes = self._byte_triggers
         for trig, pos in present.items():
             all_rules = self._line_by_trigger.get(trig)
             if all_rules is None:
@@ -340,6 +451,24 @@ class ArtifactsFixer(Fixer):
             trig_rules = [r for r in all_rules if r in on]
             if not trig_rules:
                 continue
+            if trig in occurrences:  # the first place in each line holding it
+                for pos in occurrences[trig]:
+                    ls = rfind("\n", 0, pos) + 1
+                    le = text.find("\n", pos)
+                    if le < 0:
+                        le = n
+                    entry = candidates.get(ls)
+                    if entry is None:
+                        candidates[ls] = (le, set(trig_rules))
+                    else:
+                        entry[1].update(trig_rules)
+                continue
+            needle: str | bytes = trig
+            if low is not None and trig in as_bytes:
+                find, needle = low.find, as_bytes[trig]
+            else:
+                assert lower is not None
+                find = lower.find
             while pos >= 0:
                 ls = rfind("\n", 0, pos) + 1
                 le = text.find("\n", pos)
@@ -350,7 +479,7 @@ class ArtifactsFixer(Fixer):
                     candidates[ls] = (le, set(trig_rules))
                 else:
                     entry[1].update(trig_rules)
-                pos = find(trig, le + 1) if le < n else -1
+                pos = find(needle, le + 1) if le < n else -1  # type: ignore[arg-type]
         order = self._line_order
         for ls, (le, cand) in candidates.items():
             for rule in sorted(cand, key=order.__getitem__) if len(cand) > 1 else cand:
@@ -369,8 +498,8 @@ class ArtifactsFixer(Fixer):
         text = doc.text
         if not text:
             return
-        lower = text.lower()
-        present = self._present(lower)
+        lowered = self._present(text)
+        present = lowered[0]
         markup: list[bool] = []
         inline_rules = self._active(self._inline_rules, text, present, markup)
         line_rules = self._active(self._line_rules, text, present, markup)
@@ -398,7 +527,7 @@ class ArtifactsFixer(Fixer):
                     edits = [e for run in line_runs for e in self._remove_run(text, run)]
                     partial[ls] = (le, edits, _apply(text, ls, le, edits))
         if line_rules:
-            for ls, le, rule in self._line_matches(line_rules, text, lower, present):
+            for ls, le, rule in self._line_matches(line_rules, text, lowered):
                 if ls not in removable and ls not in partial and not _line_protected(doc, ls, le):
                     removable[ls] = (le, rule)
             # a line that only its inline artifacts kept from matching goes whole,
@@ -411,7 +540,8 @@ class ArtifactsFixer(Fixer):
         if end_rules:
             self._trailing(doc, end_rules, removable, partial)
 
-        yield from self._remove_lines(text, removable, doc)
+        if removable:
+            yield from self._remove_lines(text, removable, doc)
         for _, edits, _ in partial.values():
             yield from edits
 
@@ -599,9 +729,34 @@ def _apply(text: str, start: int, end: int, edits: list[Edit]) -> str:
 
 
 def _finditer(rule: _Rule, text: str) -> Iterator[regex.Match[str]]:
+    if rule.starts is not None:
+        return _finditer_from_starts(rule, text)
     if rule.trusted:
         return rule.pattern.finditer(text)
     return finditer(rule.pattern, text)
+
+
+def _finditer_from_starts(rule: _Rule, text: str) -> Iterator[regex.Match[str]]:
+    """What ``rule.pattern.finditer`` finds, trying the pattern only where ``starts`` matches.
+
+    The stdlib engine skips to those places in C and rejects most of them at once
+    (``[`` not followed by a letter); the regex module would start a match attempt
+    at each ``[`` or ``<``, which is slow on text full of them.
+    """
+    assert rule.starts is not None
+    search, match, timeout = rule.starts.search, rule.pattern.match, rule.timeout
+    pos = 0
+    while True:
+        c = search(text, pos)
+        if c is None:
+            return
+        p = c.start()
+        m = match(text, p, timeout=timeout)
+        if m is not None and m.end() > p:
+            yield m
+            pos = m.end()
+        else:
+            pos = p + 1
 
 
 def _edit(rule: _Rule, start: int, end: int, replacement: str) -> Edit:
