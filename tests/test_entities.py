@@ -546,3 +546,25 @@ def test_lowercase_words_of_a_frequent_substring() -> None:
     text = "kimchi " * (entities._FEW + 1)
     assert entities._lowercase_words(text, 0, len(text), {"kim"}) == set()
     assert entities._lowercase_words(text + "kim", 0, len(text) + 3, {"kim"}) == {"kim"}
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="abcd", min_size=3, max_size=12), st.data())
+def test_one_edit_apart_means_sharing_the_ends_the_filter_looks_at(o: str, data) -> None:
+    # the cheap test before the deletion index: the first or last letters
+    kind = data.draw(st.sampled_from(["sub", "swap", "ins", "del"]))
+    i = data.draw(st.integers(0, len(o) - 1))
+    c = data.draw(st.sampled_from("abcde"))
+    if kind == "sub":
+        d = o[:i] + c + o[i + 1 :]
+    elif kind == "swap":
+        d = o[:i] + o[i + 1 : i + 2] + o[i : i + 1] + o[i + 2 :]
+    elif kind == "ins":
+        d = o[:i] + c + o[i:]
+    else:
+        d = o[:i] + o[i + 1 :]
+    if len(d) < entities.MIN_PART or _one_edit(o, d) is None:
+        return
+    k = entities._shared_end(len(o))
+    assert k >= min(3, (len(o) - 1) // 2)
+    assert o[:k] == d[:k] or o[-k:] == d[-k:]

@@ -64,10 +64,17 @@ strings, none equal to its canonical name, none listed under two names and
 none the canonical name of another entry. Anything else raises
 :class:`textfix.packs.RulePackError` naming the file, the line and the key.
 
-Cost: one regex scan finds the names; counting is per name, not per
-character; candidate pairs come from a one-deletion index of the frequent
-tokens (a token and its one-letter deletions), so two names are compared only
-when they share a deletion, and a rare token with too many such neighbours is
+Cost: one regex scan (``findall``, in C) lists the mentions, each with the
+sentence end before it when it starts a sentence; counting, the
+sentence-initial decisions and the families are then worked out once per
+distinct spelling, not per occurrence. Positions are looked up only for the
+few names that can become an edit or a flag (around their substrings, found
+with ``str.find``), and for protected spans that can touch a name. A word is
+checked for lower-case use as a substring first. Candidate pairs come from a
+one-deletion index of the frequent tokens (a token and its one-letter
+deletions), built only when a rare token shares its first or last letters and
+a deletion key with another frequent one, so two names are compared only when
+they share a deletion, and a rare token with too many such neighbours is
 skipped as undecidable. A document with more than ``MAX_DISTINCT`` distinct
 tokens counts single tokens only, and a document longer than ``WINDOW``
 characters is voted on in sections of that size (cut at line breaks), which
@@ -284,6 +291,12 @@ def _zipf(word: str) -> float:
 @lru_cache(maxsize=1 << 18)
 def _skel(surface: str) -> str:
     return surface.casefold().translate(_SKELETON)
+
+
+def _shared_end(n: int) -> int:
+    """How many first or last letters a token of ``n`` letters shares with any
+    token one edit away (as many as the filter before the index looks at)."""
+    return min(3, max(1, (n - 1) // 2))
 
 
 def _one_edit(a: str, b: str) -> tuple[str, int] | None:
@@ -596,21 +609,15 @@ class EntitiesFixer(Fixer):
         rare = rare[:MAX_RARE]
         common.sort(key=lambda s: -fcount[s])
         common = common[:MAX_DOMINANT]
-        # Two spellings one edit apart share their first or last letter, and their
-        # first or last two letters when the shorter one has five or more: a cheap
-        # test that leaves few rare tokens to look up
-        heads = {s[:2] for s in common}
-        heads.update({s[0] for s in common})
-        tails = {s[-2:] for s in common}
-        tails.update({s[-1] for s in common})
+        # A token of n letters one edit from another shares with it its first or
+        # its last (n - 1) // 2 letters (at least one; a swap in the middle
+        # leaves the fewest): a cheap test that leaves few rare tokens to look up
+        heads = {s[:k] for s in common for k in (1, 2, 3)}
+        tails = {s[-k:] for s in common for k in (1, 2, 3)}
         rare = [
             o
             for o in rare
-            if (
-                (o[:2] in heads or o[-2:] in tails)
-                if len(o) >= 6
-                else (o[0] in heads or o[-1] in tails)
-            )
+            if o[: _shared_end(len(o))] in heads or o[-_shared_end(len(o)) :] in tails
         ]
         if not rare:
             return {}
