@@ -26,6 +26,7 @@ The reporting verbs and subject words that make an attribution live in
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -152,8 +153,8 @@ class UnitFinder:
 #: a string literal's prefix in code: f"..." r"..." b"..."
 _STRING_PREFIX = regex.compile(r"(?<![\p{L}\p{N}_])(?i:[rfbu]|rb|br|fr|rf)\Z")
 #: characters that are rare in prose and common in code and markup
-_CODE_CHARS = "{}<>=\\|^[]"
-_CODE_START = regex.compile(r"[ \t]*+(?:>>>|\.\.\.|\$|%|#include|import|def|return)[ \t]")
+_CODE_CHAR = re.compile(r"[{}<>=\\|^\[\]]")
+_CODE_START = re.compile(r"[ \t]*+(?:>>>|\.\.\.|\$|%|#include|import|def|return)[ \t]")
 
 
 def code_like(doc: Document, s: int, e: int) -> bool:
@@ -167,14 +168,14 @@ def code_like(doc: Document, s: int, e: int) -> bool:
     text = doc.text
     if _CODE_START.match(text, s):
         return True
-    n = sum(text.count(c, s, e) for c in _CODE_CHARS)
+    n = len(_CODE_CHAR.findall(text, s, e))
     if n <= 3:
         return False
     spans = doc.protected
     i = bisect.bisect_left(spans, (s, -1))
     while i < len(spans) and spans[i][0] < e:
         ps, pe = spans[i]
-        n -= sum(text.count(c, max(ps, s), min(pe, e)) for c in _CODE_CHARS)
+        n -= len(_CODE_CHAR.findall(text, max(ps, s), min(pe, e)))
         i += 1
     return n > 3 and n * 64 > e - s
 

@@ -144,8 +144,9 @@ class SentencesFixer(Fixer):
                 yield from self._lowercase_starts(doc, lower)
             if fragments:
                 yield from self._fragments(doc, fragments)
-        if _BRACKETS.search(text):
-            yield from self._brackets(doc)
+        found = _BRACKETS.search(text)
+        if found is not None:
+            yield from self._brackets(doc, found)
         yield from self._repeats(doc)
         yield from self._truncated_end(doc)
 
@@ -236,16 +237,16 @@ class SentencesFixer(Fixer):
 
     # --- brackets ------------------------------------------------------------
 
-    def _brackets(self, doc: Document) -> Iterator[Flag]:
+    def _brackets(self, doc: Document, found: re.Match[str] | None) -> Iterator[Flag]:
+        """Flag unbalanced brackets, unit by unit from ``found``, the first bracket."""
         text = doc.text
         protected = doc.protected
         finder = UnitFinder(doc)
         search = _BRACKETS.search
-        pos = 0
         # from one bracket to the unit holding it; units without one are skipped
-        while (found := search(text, pos)) is not None:
+        while found is not None:
             s, e, _ = finder.unit(found.start())
-            pos = max(e, found.end())
+            found = search(text, max(e, found.end()))
             n = len(_BRACKETS.findall(text, s, e))
             if (n > DENSE_BRACKETS and n * 8 > e - s) or code_like(doc, s, e):
                 continue  # code or data, not prose
