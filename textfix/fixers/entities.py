@@ -299,6 +299,9 @@ def _shared_end(n: int) -> int:
     return min(3, max(1, (n - 1) // 2))
 
 
+_SHARED_END = tuple(map(_shared_end, range(MAX_TOKEN_LETTERS + 1)))
+
+
 def _one_edit(a: str, b: str) -> tuple[str, int] | None:
     """``(kind, position)`` when ``a`` and ``b`` are one edit apart, else ``None``.
 
@@ -614,19 +617,17 @@ class EntitiesFixer(Fixer):
         # leaves the fewest): a cheap test that leaves few rare tokens to look up
         heads = {s[:k] for s in common for k in (1, 2, 3)}
         tails = {s[-k:] for s in common for k in (1, 2, 3)}
-        rare = [
-            o
-            for o in rare
-            if o[: _shared_end(len(o))] in heads or o[-_shared_end(len(o)) :] in tails
-        ]
+        ends = _SHARED_END
+        rare = [o for o in rare if o[: ends[len(o)]] in heads or o[-ends[len(o)] :] in tails]
         if not rare:
             return {}
         # which of them share a one-deletion key with another frequent token at
         # all (a token seen twice is rare and frequent at once: its own keys
         # do not count)
-        holders = Counter(
-            [k for s in common for k in {s, *[s[:i] + s[i + 1 :] for i in range(len(s))]}]
-        )
+        # (a token's own repeated deletion, "aab" -> "ab" twice, only lets more through)
+        holders: dict[str, int] = {}
+        _count_elements(holders, common)
+        _count_elements(holders, [s[:i] + s[i + 1 :] for s in common for i in range(len(s))])
         shared = {k for k, n in holders.items() if n > 1}
         frequent = set(common)
         rare = [
