@@ -467,7 +467,20 @@ def update_protected(
         if w < len(windows) and windows[w][0] <= e:
             continue
         kept.append((s, e))
-    for ws, we in windows:
-        kept.extend((ws + s, ws + e) for s, e in find_protected(new_text[ws:we]))
+    if windows:
+        # one scan of the touched lines joined by line breaks: no span crosses a line
+        # break (fences aside), so each is found as in its own line, at less cost than
+        # a scan per line
+        offsets = []
+        o = 0
+        for ws, we in windows:
+            offsets.append(o)
+            o += we - ws + 1
+        k = 0
+        for s, e in find_protected("\n".join([new_text[ws:we] for ws, we in windows])):
+            while k + 1 < len(offsets) and offsets[k + 1] <= s:
+                k += 1
+            shift = windows[k][0] - offsets[k]
+            kept.append((s + shift, e + shift))
     kept.sort()
     return _merge(kept)
