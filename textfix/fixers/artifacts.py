@@ -15,6 +15,11 @@ what happens to the line around it:
   nothing else is left on it. A match glued between two words leaves a space
   (or a line break after a sentence's end, for ``<br>`` and ``</p>``).
 
+Keys a pack may use besides the common ones (documented in the header of
+``artifacts.toml``): ``scope``, ``triggers``, ``glue``, ``skip_in_markup``,
+``tags`` and ``starts`` (a stdlib pattern matching wherever an inline rule's
+match can start: the pattern is tried only there).
+
 Removing lines never leaves the document starting with a blank line and never
 creates a run of blank lines longer than one the text already had, so the
 result is a fixed point. Prose is never touched: line rules are anchored to
