@@ -435,3 +435,25 @@ def test_word_before_reads_back_what_the_pattern_finds(text: str, closers: bool)
         m = sentences._WORD_BEFORE.search(text, max(0, dot - 64), dot)
         want = None if m is None or (m.group("close") and not closers) else m.span("w")
         assert sentences._word_before(text, dot, closers=closers) == want
+
+
+BRACKET_TEXT = st.lists(
+    st.sampled_from(
+        ["(", ")", "[", "]", "{", "}", " ", "\n", "a", "1", ":", ";", "-", "o", "=", ". "]
+        + ["see (http://example.com/a_(b)) now", "[0, 1)", "2)", "x.py", "Dr. ", ":)", ":-("]
+    ),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(BRACKET_TEXT)
+def test_units_whose_brackets_close_in_order_are_skipped_safely(text: str) -> None:
+    # the shortcut for brackets that close in order raises what the walk raises
+    fast = sentences.build(Options())
+    slow = sentences.build(Options())
+    slow._fast_brackets = False
+    found = sentences._BRACKETS.search(text)
+    assert list(fast._brackets(Document(text), found)) == list(
+        slow._brackets(Document(text), found)
+    )

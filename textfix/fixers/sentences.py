@@ -16,6 +16,7 @@ replies; list numbering, smileys and half-open intervals; ``had had`` and
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 from functools import lru_cache
@@ -76,6 +77,9 @@ _LIST_ITEM = regex.compile(
 _ENUMERATOR = regex.compile(r"(?:\d{1,2}|[a-zA-Z]|[ivxIVX]{1,4})")
 _BRACKETS = re.compile(r"[()\[\]{}]")
 _EMOTICON_LEFT = frozenset(":;=-o'^")
+#: where _emoticon may hold: a bracket after ":", ";" or "=" (and a nose), or "(:"
+_EMOTICON_AT = re.compile(r"[:;=][-o'^]?[()\[\]]|\(:")
+_INF = float("inf")
 #: a paragraph with more brackets than this, one every 8 characters or more
 #: densely, is code or data, not prose
 DENSE_BRACKETS = 100
@@ -126,6 +130,8 @@ class SentencesFixer(Fixer):
         self._fix = frozenset(w.lower() for w in data["fix"])
         self._allow = frozenset(w.lower() for w in data["allow"])
         self._credits = tuple(data["credits"])
+        #: skip units whose brackets close in order (off only to test the long way)
+        self._fast_brackets = True
 
     def _flag(self, rule: str, start: int, end: int, suggestion: str | None = None) -> Flag:
         r = self._pack[rule]
@@ -247,7 +253,10 @@ class SentencesFixer(Fixer):
         while found is not None:
             s, e, _ = finder.unit(found.start())
             found = search(text, max(e, found.end()))
-            n = len(_BRACKETS.findall(text, s, e))
+            seq = "".join(_BRACKETS.findall(text, s, e))
+            if self._fast_brackets and _nested(seq) and not _may_skip(doc, s, e):
+                continue  # every bracket closes the last one opened: nothing to flag
+            n = len(seq)
             if (n > DENSE_BRACKETS and n * 8 > e - s) or code_like(doc, s, e):
                 continue  # code or data, not prose
             stack: list[int] = []
@@ -398,6 +407,34 @@ def _repeated_words(text: str) -> list[re.Match[str]]:
             out.append(m)
             end = m.end()
     return out
+
+
+def _nested(seq: str) -> bool:
+    """Do the brackets ``seq`` (in text order) close in order, at most 4 deep?"""
+    for _ in range(4):
+        if not seq:
+            return True
+        seq = seq.replace("()", "").replace("[]", "").replace("{}", "")
+    return not seq
+
+
+def _may_skip(doc: Document, s: int, e: int) -> bool:
+    """May the bracket check pass over a bracket of ``[s, e)``?
+
+    It does for a smiley's bracket and a bracket in a protected span; when
+    it passes over none, brackets that close in order raise no flag.
+    """
+    text = doc.text
+    if _EMOTICON_AT.search(text, s, e):
+        return True
+    spans = doc.protected
+    i = bisect.bisect_right(spans, (s, _INF)) - 1
+    for ps, pe in spans[max(i, 0) :]:
+        if ps >= e:
+            break
+        if pe > s and _BRACKETS.search(text, max(ps, s), min(pe, e)):
+            return True
+    return False
 
 
 def _after_number(text: str, i: int) -> bool:
