@@ -868,14 +868,15 @@ class _Names:
     for the few names that can become an edit or a flag.
     """
 
-    __slots__ = ("doc", "lo", "hi", "names", "drop", "counts", "max_n")
+    __slots__ = ("doc", "lo", "hi", "_seen", "drop", "counts", "max_n")
 
     def __init__(self, doc: Document, lo: int, hi: int) -> None:
         self.doc = doc
         self.lo = lo
         self.hi = hi
-        #: the distinct mentions; for a sentence-initial one, how many tokens it drops
-        self.names: set[str] = set()
+        #: occurrences of each mention, as it stands and sentence-initial
+        self._seen: tuple[dict[str, int], dict[str, int]] = ({}, {})
+        #: for a sentence-initial mention, how many tokens it drops
         self.drop: dict[str, int] = {}
         self.counts: dict[str, int] = {}
         self.max_n = MAX_NGRAM
@@ -995,8 +996,7 @@ class _Names:
                     if not ws[i + n - 1].islower():
                         unit = " ".join(ws[i : i + n])
                         counts[unit] = counts.get(unit, 0) + c
-        self.names = {g for g, c in plain.items() if c > 0}
-        self.names.update(g for g, c in initial.items() if c > 0)
+        self._seen = (plain, initial)
         return self
 
     def locate(self, wanted: set[str] | None) -> list[_Tokens]:
@@ -1004,10 +1004,13 @@ class _Names:
         sentence-initial word left out) holding a word of ``wanted`` (all if None)."""
         doc, text = self.doc, self.doc.text
         drop = self.drop
+        plain, initial = self._seen
+        names = {g for g, c in plain.items() if c > 0}
+        names.update(g for g, c in initial.items() if c > 0)
         if wanted is None:
-            look = self.names
+            look = names
         else:
-            look = {g for g in self.names if not wanted.isdisjoint(_tokens(g))}
+            look = {g for g in names if not wanted.isdisjoint(_tokens(g))}
         if not look:
             return []
         has_protected = bool(doc.protected)
@@ -1072,26 +1075,19 @@ def _tokens(mention: str) -> list[str]:
 def _mentions_on_protected(doc: Document, lo: int, hi: int) -> list[tuple[int, str]]:
     """``(start, mention)`` of the mentions in ``text[lo:hi]`` that touch a protected span."""
     text = doc.text
-    spans = [(s, e) for s, e in doc.protected if e > lo and s < hi and _may_touch(text, s, e)]
+    touchy = _TOUCHY.search
+    spans = [(s, e) for s, e in doc.protected if e > lo and s < hi and touchy(text, s, e)]
     return _mentions_touching(text, spans, lo, hi) if spans else []
 
 
-def _may_touch(text: str, start: int, end: int) -> bool:
-    """False when no mention can share a character with ``text[start:end]``.
-
-    A mention that does either starts inside (at a capital) or runs into it
-    from the left: across a letter, mark, hyphen or apostrophe, or across a
-    space into a particle or an article.
-    """
-    inside = text[start:end]
-    if not inside.isascii() or inside.lower() != inside:
-        return True  # a capital, or characters not worth looking at closely
-    if start == 0 or not _IN_NAME.match(inside):
-        return False
-    before = text[start - 1]
-    if before in " \u00a0":
-        return inside[0] in _PARTICLE_INITIALS
-    return _IN_NAME.match(before) is not None
+# Whether a mention can share a character with a span: it either starts inside
+# (at a capital; anything beyond ASCII is looked at closely too) or runs into
+# it from the left, across a letter, mark, hyphen or apostrophe, or across a
+# space into a particle or an article.
+_TOUCHY = regex.compile(
+    rf"\G(?:(?<=[\p{{L}}\p{{M}}'’-])[\p{{L}}\p{{M}}'’ \u00a0-]|(?<=[ \u00a0])[{_PARTICLE_INITIALS}])"
+    r"|[A-Z\x80-\U0010ffff]"
+)
 
 
 def _mentions_touching(
