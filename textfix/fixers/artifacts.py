@@ -285,11 +285,12 @@ class ArtifactsFixer(Fixer):
                     )
                     + b")"
                 ),
+                bytes((c,)),
                 tuple((t, b) for t, b, _ in members),
             )
             for c, members in sorted(anchored.items())
         )
-        scanned = {t for _, members in self._anchor_scans for t, _ in members}
+        scanned = {t for _, _, members in self._anchor_scans for t, _ in members}
         self._trigger_checks_rest = tuple(
             (t, gate) for t, gate in self._trigger_checks if t not in scanned
         )
@@ -354,9 +355,12 @@ class ArtifactsFixer(Fixer):
         lower_text: str | None = None
         occurrences: dict[str, list[int]] = {}
         n = len(low)
-        for scan, members in self._anchor_scans:
+        for scan, anchor, members in self._anchor_scans:
+            # (the anchor's first occurrence, by memchr: the scan starts there, if at all)
+            pos = low.find(anchor)
+            if pos < 0:
+                continue
             search = scan.search
-            pos = 0
             while True:
                 m = search(low, pos)
                 if m is None:
