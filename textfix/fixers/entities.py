@@ -232,7 +232,6 @@ _SCAN = regex.compile(
 )
 # any character that no name holds: a name never spans one
 _NOT_IN_NAME = regex.compile(r"[^\p{L}\p{M}'’ \u00a0-]", regex.REVERSE)
-_IN_NAME = regex.compile(r"[\p{L}\p{M}'’ \u00a0-]")
 _SKELETON = str.maketrans("", "", " -'’\u00a0")
 _PARTS = re.compile(r"[-'’]")
 
@@ -949,24 +948,28 @@ class _Names:
             pending.append((g, toks, low, c))
         # the first word is dropped when it is a common word the document also
         # writes in lower case; ask only where nothing else drops it already
-        dropped = {
-            g
-            for g, toks, low, _ in pending
-            if low in STOPWORDS or (len(toks) == 1 and toks[0] not in mid and _zipf(low) >= 3.5)
-        }
-        leads = {low for g, _, low, _ in pending if g not in dropped}
-        lower = _lowercase_words(text, lo, hi, leads) if leads else set()
-        for g, toks, low, c in pending:
-            if g in dropped or low in lower:
-                d = 1
-                while d < len(toks) and toks[d].islower():
-                    d += 1
-                self.drop[g] = d
-                toks = toks[d:]
-            if len(toks) == 1:
-                counts[toks[0]] = counts.get(toks[0], 0) + c
-            elif toks:
-                kept.append((toks, c))
+        drop = self.drop
+        undecided = []
+        for item in pending:
+            g, toks, low, c = item
+            if low in STOPWORDS or (len(toks) == 1 and toks[0] not in mid and _zipf(low) >= 3.5):
+                d = drop[g] = _lead_words(toks)
+                if d == len(toks) - 1:
+                    counts[toks[d]] = counts.get(toks[d], 0) + c
+                elif d < len(toks):
+                    kept.append((toks[d:], c))
+            else:
+                undecided.append(item)
+        if undecided:
+            lower = _lowercase_words(text, lo, hi, {low for _, _, low, _ in undecided})
+            for g, toks, low, c in undecided:
+                if low in lower:
+                    d = drop[g] = _lead_words(toks)
+                    toks = toks[d:]
+                if len(toks) == 1:
+                    counts[toks[0]] = counts.get(toks[0], 0) + c
+                elif toks:
+                    kept.append((toks, c))
         # occurrences of every name unit (1 to 3 tokens), as ``_count`` has them
         # (distinct tokens are at most half as many as characters)
         if (
@@ -1066,6 +1069,15 @@ class _Names:
                     if unit in units and unit not in first:
                         first[unit] = m[i][0]
         return first
+
+
+def _lead_words(toks: list[str]) -> int:
+    """How many words a sentence-initial mention loses with its first word: that
+    word and the particles after it."""
+    d = 1
+    while d < len(toks) and toks[d].islower():
+        d += 1
+    return d
 
 
 def _tokens(mention: str) -> list[str]:
