@@ -301,6 +301,20 @@ def _shared_end(n: int) -> int:
 _SHARED_END = tuple(map(_shared_end, range(MAX_TOKEN_LETTERS + 1)))
 
 
+def _has_neighbour(o: str, common: list[str], k: int) -> bool:
+    """Whether a token of ``common`` is one edit from ``o`` (sharing ``k`` end letters)."""
+    n = len(o)
+    head, tail = o[:k], o[-k:]
+    for d in common:
+        if (
+            -2 < len(d) - n < 2
+            and (d[:k] == head or d[-k:] == tail)
+            and _one_edit(o, d) is not None
+        ):
+            return True
+    return False
+
+
 def _one_edit(a: str, b: str) -> tuple[str, int] | None:
     """``(kind, position)`` when ``a`` and ``b`` are one edit apart, else ``None``.
 
@@ -620,22 +634,26 @@ class EntitiesFixer(Fixer):
         rare = [o for o in rare if o[: ends[len(o)]] in heads or o[-ends[len(o)] :] in tails]
         if not rare:
             return {}
-        # which of them share a one-deletion key with another frequent token at
-        # all (a token seen twice is rare and frequent at once: its own keys
-        # do not count)
-        # (a token's own repeated deletion, "aab" -> "ab" twice, only lets more through)
-        holders: dict[str, int] = {}
-        _count_elements(holders, common)
-        _count_elements(holders, [s[:i] + s[i + 1 :] for s in common for i in range(len(s))])
-        shared = {k for k, n in holders.items() if n > 1}
-        frequent = set(common)
-        rare = [
-            o
-            for o in rare
-            if not (shared if o in frequent else holders.keys()).isdisjoint(
-                [o, *[o[:i] + o[i + 1 :] for i in range(len(o))]]
-            )
-        ]
+        if len(rare) * len(common) <= _FEW_PAIRS:
+            # few enough pairs to ask directly whether one is a single edit apart
+            rare = [o for o in rare if _has_neighbour(o, common, ends[len(o)])]
+        else:
+            # which of them share a one-deletion key with another frequent token
+            # at all (a token seen twice is rare and frequent at once: its own
+            # keys do not count; a token's own repeated deletion, "aab" -> "ab"
+            # twice, only lets more through)
+            holders: dict[str, int] = {}
+            _count_elements(holders, common)
+            _count_elements(holders, [s[:i] + s[i + 1 :] for s in common for i in range(len(s))])
+            shared = {k for k, n in holders.items() if n > 1}
+            frequent = set(common)
+            rare = [
+                o
+                for o in rare
+                if not (shared if o in frequent else holders.keys()).isdisjoint(
+                    [o, *[o[:i] + o[i + 1 :] for i in range(len(o))]]
+                )
+            ]
         if not rare:
             return {}
         # a one-deletion index of the tokens that could be a dominant spelling
@@ -1186,6 +1204,8 @@ _LOWER_WORD = regex.compile(r"(?<![\p{L}\p{M}\d_'’-])\p{Ll}[\p{L}\p{M}'’-]*+
 _FEW = 16
 #: more places than this to look at, and the whole section is scanned instead
 _FEW_PLACES = 64
+#: up to this many (rare, frequent) token pairs are compared one by one
+_FEW_PAIRS = 400
 _CHUNK = 1 << 20
 #: the vote looks at a document in sections of this many characters at most
 WINDOW = 1 << 21
