@@ -504,6 +504,7 @@ _PIECES = st.sampled_from(
         "[", "]", "/", "<", ">", "[ad_1]", "[/caption]", "<br>", "</p>", "<b>", "a", "Z", " ",
         "\n", "=", '"', "[embed]", "read", "READ", "Share", "share this", "like this:",
         "e-mail", "\u0130", "\u212a", "\u00e9", "\u2019", "Facebook ", "cookie", "?",
+        "also like", "copy link", "edin", "ta", "print", "pin it", "reddit", "read read",
     ]
 )  # fmt: skip
 

@@ -71,6 +71,12 @@ _MARKDOWN = re.compile(r"(?:^|\n)(?:#{1,6}[ \t]+\S|[ ]{0,3}(?:```|~~~))")
 _LETTERS = b"etaoinshrdlcumwfgypbvkjxqz"
 
 
+def _aligned(b1: bytes, a1: int, b2: bytes, a2: int) -> bool:
+    """True when ``b1`` and ``b2`` can both occur with their anchors (``a1``, ``a2``) at one place."""
+    d = a1 - a2  # b2[i] lies under b1[i + d]
+    return all(b1[i + d] == c for i, c in enumerate(b2) if 0 <= i + d < len(b1))
+
+
 def _rarity(c: int) -> int:
     if c in b" .,-'":
         return -1
@@ -273,24 +279,34 @@ class ArtifactsFixer(Fixer):
             if len(b) > 1 and b"\n" not in b:
                 a = max(range(len(b)), key=lambda i, b=b: (_rarity(b[i]), -i))
                 anchored.setdefault(b[a], []).append((t, b, a))
-        self._anchor_scans = tuple(
-            (
-                re.compile(
-                    re.escape(bytes((c,)))
-                    + b"(?:"
-                    + b"|".join(
-                        (b"(?<=" + re.escape(b[: a + 1]) + b")" if a else b"")
-                        + (b"(?=" + re.escape(b[a + 1 :]) + b")" if a + 1 < len(b) else b"")
-                        for _, b, a in members
-                    )
-                    + b")"
-                ),
-                bytes((c,)),
-                tuple((t, b) for t, b, _ in members),
+        scans = []
+        for c, members in sorted(anchored.items()):
+            alternatives = b"|".join(
+                (b"(?<=" + re.escape(b[: a + 1]) + b")" if a else b"")
+                + (b"(?=" + re.escape(b[a + 1 :]) + b")" if a + 1 < len(b) else b"")
+                + b"(?P<m%d>)" % k
+                for k, (_, b, a) in enumerate(members)
             )
-            for c, members in sorted(anchored.items())
-        )
-        scanned = {t for _, _, members in self._anchor_scans for t, _ in members}
+            # the members that can occur at the same anchor as an earlier one, which the
+            # scan (reporting the first alternative that matches) does not name
+            companions = tuple(
+                tuple(
+                    j
+                    for j in range(k + 1, len(members))
+                    if _aligned(members[k][1], members[k][2], members[j][1], members[j][2])
+                )
+                for k in range(len(members))
+            )
+            scans.append(
+                (
+                    re.compile(re.escape(bytes((c,))) + b"(?:" + alternatives + b")"),
+                    bytes((c,)),
+                    tuple((t, b, a) for t, b, a in members),
+                    companions,
+                )
+            )
+        self._anchor_scans = tuple(scans)
+        scanned = {t for _, _, members, _ in self._anchor_scans for t, _, _ in members}
         self._trigger_checks_rest = tuple(
             (t, gate) for t, gate in self._trigger_checks if t not in scanned
         )
@@ -355,29 +371,51 @@ class ArtifactsFixer(Fixer):
         lower_text: str | None = None
         occurrences: dict[str, list[int]] = {}
         n = len(low)
-        for scan, anchor, members in self._anchor_scans:
+        for scan, anchor, members, companions in self._anchor_scans:
             # (the anchor's first occurrence, by memchr: the scan starts there, if at all)
             pos = low.find(anchor)
             if pos < 0:
                 continue
             search = scan.search
+            ls = le = -1  # the line of the last match
+            seen: set[str] = set()  # the triggers recorded in that line
             while True:
                 m = search(low, pos)
                 if m is None:
                     break
-                # the line holding it: where each trigger of the scan first occurs in it
-                ls = low.rfind(b"\n", 0, m.start()) + 1
-                le = low.find(b"\n", m.start())
-                if le < 0:
-                    le = n
-                for t, b in members:
-                    i = low.find(b, ls, le)
-                    if i >= 0:
+                p = m.start()
+                if p > le:
+                    ls = low.rfind(b"\n", 0, p) + 1
+                    le = low.find(b"\n", p)
+                    if le < 0:
+                        le = n
+                    seen = set()
+                k = int(m.lastgroup[1:])  # type: ignore[index]
+                fresh = False
+                for j in (k, *companions[k]):
+                    t, b, a = members[j]
+                    if t not in seen and (j == k or low.startswith(b, p - a)):
+                        seen.add(t)
+                        fresh = True
                         if t in occurrences:
-                            occurrences[t].append(i)
+                            occurrences[t].append(p - a)
                         else:
-                            occurrences[t] = [i]
-                            found[t] = i
+                            occurrences[t] = [p - a]
+                            found[t] = p - a
+                if fresh:
+                    pos = p + 1
+                    continue
+                # a trigger met again in this line: the others' first places in it, then
+                # the next line (a line of a thousand "read" costs two matches)
+                for t, b, _ in members:
+                    if t not in seen:
+                        i = low.find(b, ls, le)
+                        if i >= 0:
+                            if t in occurrences:
+                                occurrences[t].append(i)
+                            else:
+                                occurrences[t] = [i]
+                                found[t] = i
                 pos = le + 1
         as_bytes = self._byte_triggers
         for t, gate in self._trigger_checks_rest:
