@@ -222,6 +222,18 @@ def test_unit_finder_agrees_with_text_units(parts: list[str]) -> None:
         assert k == 0 or paras[k - 1][1] == e
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["a", "b.", "long " * 25, '"', "(", "»", "\n", "\n\n", " "]), max_size=30
+    )
+)
+def test_units_holding_lists_the_units_with_a_mark(parts: list[str]) -> None:
+    doc = Document("".join(parts))
+    want = [(s, e) for s, e in quotes.text_units(doc) if any(c in doc.text[s:e] for c in '"(»')]
+    assert [(s, e) for s, e, _ in quotes.units_holding(doc, '"(»')] == want
+
+
 # --- properties ----------------------------------------------------------------
 
 WORDS = st.sampled_from(

@@ -23,7 +23,7 @@ from functools import lru_cache
 
 import regex
 
-from textfix.fixers.quotes import UnitFinder, code_like, with_user_lists
+from textfix.fixers.quotes import code_like, units_holding, with_user_lists
 from textfix.model import Document, Edit, Fixer, Flag
 from textfix.options import Options
 from textfix.packs import PackRule, builtin_pack
@@ -150,9 +150,7 @@ class SentencesFixer(Fixer):
                 yield from self._lowercase_starts(doc, lower)
             if fragments:
                 yield from self._fragments(doc, fragments)
-        found = _BRACKETS.search(text)
-        if found is not None:
-            yield from self._brackets(doc, found)
+        yield from self._brackets(doc)
         yield from self._repeats(doc)
         yield from self._truncated_end(doc)
 
@@ -243,16 +241,11 @@ class SentencesFixer(Fixer):
 
     # --- brackets ------------------------------------------------------------
 
-    def _brackets(self, doc: Document, found: re.Match[str] | None) -> Iterator[Flag]:
-        """Flag unbalanced brackets, unit by unit from ``found``, the first bracket."""
+    def _brackets(self, doc: Document) -> Iterator[Flag]:
         text = doc.text
         protected = doc.protected
-        finder = UnitFinder(doc)
-        search = _BRACKETS.search
-        # from one bracket to the unit holding it; units without one are skipped
-        while found is not None:
-            s, e, _ = finder.unit(found.start())
-            found = search(text, max(e, found.end()))
+        # only the units that hold a bracket
+        for s, e, _ in units_holding(doc, "()[]{}"):
             seq = "".join(_BRACKETS.findall(text, s, e))
             if self._fast_brackets and _nested(seq) and not _may_skip(doc, s, e):
                 continue  # every bracket closes the last one opened: nothing to flag
