@@ -568,3 +568,24 @@ def test_one_edit_apart_means_sharing_the_ends_the_filter_looks_at(o: str, data)
     k = entities._shared_end(len(o))
     assert k >= min(3, (len(o) - 1) // 2)
     assert o[:k] == d[:k] or o[-k:] == d[-k:]
+
+
+def test_limits_are_applied_in_text_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    # past the limits, which frequent tokens are indexed depends on the order of
+    # the names: the vote counts them again in text order
+    text = (
+        "Vladivostok hosted it. Delegates met in Vladivostok. Pyongyang agreed, "
+        "and Pyongyang signed. Pyongyang smiled. Pyongyan left."
+    )
+    monkeypatch.setattr(entities, "MAX_DOMINANT", 1)
+    doc = Document(text)
+    names = entities._Names.survey(doc, 0, len(text))
+    assert names is not None
+    families = entities._Families(names.counts)
+    fixer = EntitiesFixer()
+    assert fixer._outliers(text, 0, len(text), names.locate, names.counts, families, False) is None
+    assert [(text[e.start : e.end], e.replacement) for e in edits(text)] == [
+        ("Pyongyan", "Pyongyang")
+    ]
+    monkeypatch.setattr(entities, "MAX_DOMINANT", 0)
+    assert edits(text) == []

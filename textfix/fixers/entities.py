@@ -1193,8 +1193,8 @@ class _Families:
         """The surfaces of one family, most frequent first."""
         if self._members is None:
             self._members = {}
-            for u in counts:
-                self._members.setdefault(_skel(u), []).append(u)
+            for u, s in zip(counts, self.skels, strict=True):
+                self._members.setdefault(s, []).append(u)
         members = self._members.get(skel, [])
         return sorted(((u, counts[u]) for u in members), key=lambda uc: (-uc[1], uc[0]))
 
