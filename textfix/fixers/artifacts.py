@@ -394,7 +394,7 @@ class ArtifactsFixer(Fixer):
                 fresh = False
                 for j in (k, *companions[k]):
                     t, b, a = members[j]
-                    if t not in seen and (j == k or low.startswith(b, p - a)):
+                    if t not in seen and (j == k or (p >= a and low.startswith(b, p - a))):
                         seen.add(t)
                         fresh = True
                         if t in occurrences:
