@@ -224,9 +224,12 @@ def _char_class(chars: Iterable[str]) -> str:
 # group holds the sentence end before a sentence-initial mention (what
 # ``_starts_sentence`` says), except at the very start of the text, where
 # nothing stands before the first mention (checked on its own).
+# (a one-character look-behind first turns away, cheaply, a capital that follows
+# neither a sentence end nor an opener)
 _SCAN = regex.compile(
-    rf"(\p{{Lu}}(?:(?<=({_char_class(_ENDERS)}){_char_class(_OPENERS)}{{0,{_MAX_OPENERS}}}"
-    rf"\p{{Lu}})|){_MENTION_REST})",
+    rf"(\p{{Lu}}(?:(?<={_char_class(_ENDERS | _OPENERS)}\p{{Lu}})"
+    rf"(?<=({_char_class(_ENDERS)}){_char_class(_OPENERS)}{{0,{_MAX_OPENERS}}}\p{{Lu}})|)"
+    rf"{_MENTION_REST})",
     particles=_PARTICLE_LIST,
     articles=_ARTICLE_LIST,
 )
