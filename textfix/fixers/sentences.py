@@ -20,6 +20,7 @@ import bisect
 import re
 from collections.abc import Iterator
 from functools import lru_cache
+from itertools import islice
 
 import regex
 
@@ -202,7 +203,9 @@ class SentencesFixer(Fixer):
         if not found:
             return
         # text that never capitalises its sentences is written that way
-        if len(found) >= 2 and len(_UPPER_START.findall(text)) < len(found):
+        # (counting the capitalised starts only as far as needed)
+        need = len(found)
+        if need >= 2 and sum(1 for _ in islice(_UPPER_START.finditer(text), need)) < need:
             return
         for start, m in found:
             end = m.end("w2") if m.group("w2") else m.end("w")
@@ -245,13 +248,17 @@ class SentencesFixer(Fixer):
         text = doc.text
         protected = doc.protected
         # only the units that hold a bracket
+        count = text.count
         for s, e, _ in units_holding(doc, "()[]{}"):
+            n = count("(", s, e) + count(")", s, e) + count("[", s, e)
+            n += count("]", s, e) + count("{", s, e) + count("}", s, e)
+            if n > DENSE_BRACKETS and n * 8 > e - s:
+                continue  # data, not prose
             seq = "".join(_BRACKETS.findall(text, s, e))
             if self._fast_brackets and _nested(seq) and not _may_skip(doc, s, e):
                 continue  # every bracket closes the last one opened: nothing to flag
-            n = len(seq)
-            if (n > DENSE_BRACKETS and n * 8 > e - s) or code_like(doc, s, e):
-                continue  # code or data, not prose
+            if code_like(doc, s, e):
+                continue  # code, not prose
             stack: list[int] = []
             bad: list[int] = []
             for m in _BRACKETS.finditer(text, s, e):
