@@ -66,22 +66,59 @@ _FIRST_TAG = regex.compile(r"\s*+(?=<[A-Za-z][\w:.-]*+[\s/>])")
 # HTML in Markdown is the author's (<p align="center">, <br> in a table cell).
 # Stdlib re: a fixed internal pattern, about twice as fast here as regex.
 _MARKDOWN = re.compile(r"(?:^|\n)(?:#{1,6}[ \t]+\S|[ ]{0,3}(?:```|~~~))")
-# English letters from the most to the least frequent: a trigger is found by its rarest
-# character (a character outside this list and " .,-'" counts as rarer than any letter)
-_LETTERS = b"etaoinshrdlcumwfgypbvkjxqz"
+# Roughly how often each byte occurs in lower-cased English text, per thousand (others: 1)
+_FREQUENCY = dict(
+    zip(
+        b"etaoinshrdlcumwfgypbvkjxqz .,-'",
+        (100, 72, 65, 60, 57, 55, 50, 48, 48, 34, 32, 22, 22, 19, 19, 18, 16, 16, 15, 12, 8, 6)
+        + (1, 1, 1, 1, 150, 10, 10, 3, 3),
+        strict=True,
+    )
+)
+# the cost of one anchor scan: a pass over the text, plus trying each trigger of the
+# scan at each occurrence of the anchor (per thousand bytes, in arbitrary units)
+_PASS_COST, _TRY_COST = 1200, 15
+
+
+def _anchor_plan(triggers: dict[str, bytes]) -> dict[int, list[tuple[str, bytes, int]]]:
+    """Triggers grouped by the byte a scan looks for, each with the anchor's index.
+
+    Each trigger starts at its rarest byte; then a scan whose triggers all fit in
+    other scans more cheaply (an extra try at a frequent byte against a whole pass)
+    is dissolved into them, smallest first, until none is.
+    """
+    plan: dict[int, list[tuple[str, bytes, int]]] = {}
+    for t, b in triggers.items():
+        a = min(range(len(b)), key=lambda i, b=b: (_FREQUENCY.get(b[i], 1), i))
+        plan.setdefault(b[a], []).append((t, b, a))
+    changed = True
+    while changed:
+        changed = False
+        for c in sorted(plan, key=lambda c: (len(plan[c]), c)):
+            members = plan[c]
+            saved = _PASS_COST + _FREQUENCY.get(c, 1) * _TRY_COST * len(members)
+            moves = []
+            for t, b, _ in members:
+                options = [(_FREQUENCY.get(x, 1), x) for x in set(b) if x != c and x in plan]
+                if not options:
+                    break
+                f, x = min(options)
+                saved -= f * _TRY_COST
+                moves.append((x, (t, b, b.index(x))))
+            else:
+                if saved > 0:
+                    del plan[c]
+                    for x, member in moves:
+                        plan[x].append(member)
+                    changed = True
+                    break
+    return plan
 
 
 def _aligned(b1: bytes, a1: int, b2: bytes, a2: int) -> bool:
     """True when ``b1`` and ``b2`` can both occur with their anchors (``a1``, ``a2``) at one place."""
     d = a1 - a2  # b2[i] lies under b1[i + d]
     return all(b1[i + d] == c for i, c in enumerate(b2) if 0 <= i + d < len(b1))
-
-
-def _rarity(c: int) -> int:
-    if c in b" .,-'":
-        return -1
-    i = _LETTERS.find(bytes((c,)))
-    return len(_LETTERS) if i < 0 else i
 
 
 #: the triggers found in a document with their first positions; the lower-cased text
@@ -272,13 +309,11 @@ class ArtifactsFixer(Fixer):
             (t, next((u for u in triggers if len(u) < len(t) and u in t), None)) for t in triggers
         )
         self._byte_triggers = {t: t.encode() for t in triggers if t.isascii() and "?" not in t}
-        # ASCII triggers of two characters or more are found by anchor: all those whose
-        # rarest letter is "k" by one scan for "k" that checks the letters around it.
-        anchored: dict[int, list[tuple[str, bytes, int]]] = {}
-        for t, b in self._byte_triggers.items():
-            if len(b) > 1 and b"\n" not in b:
-                a = max(range(len(b)), key=lambda i, b=b: (_rarity(b[i]), -i))
-                anchored.setdefault(b[a], []).append((t, b, a))
+        # ASCII triggers of two characters or more are found by anchor: those anchored
+        # at "k" by one scan for "k" that checks the letters around it.
+        anchored = _anchor_plan(
+            {t: b for t, b in self._byte_triggers.items() if len(b) > 1 and b"\n" not in b}
+        )
         scans = []
         for c, members in sorted(anchored.items()):
             alternatives = b"|".join(
