@@ -316,9 +316,13 @@ class ArtifactsFixer(Fixer):
         )
         scans = []
         for c, members in sorted(anchored.items()):
+            # after the anchor: the rest of the trigger as a literal (which the engine
+            # turns down at its first byte), then the whole trigger looked back at;
+            # triggers that end at their anchor last (a look-behind costs a call)
+            members.sort(key=lambda m: m[2] + 1 == len(m[1]))
             alternatives = b"|".join(
-                (b"(?<=" + re.escape(b[: a + 1]) + b")" if a else b"")
-                + (b"(?=" + re.escape(b[a + 1 :]) + b")" if a + 1 < len(b) else b"")
+                re.escape(b[a + 1 :])
+                + (b"(?<=" + re.escape(b) + b")" if a else b"")
                 + b"(?P<m%d>)" % k
                 for k, (_, b, a) in enumerate(members)
             )
