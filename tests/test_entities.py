@@ -525,11 +525,18 @@ def test_survey_counts_what_a_walk_over_every_mention_counts(text: str, cut: int
 def test_mentions_on_protected_spans_are_the_ones_a_full_scan_finds(text: str) -> None:
     doc = Document(text)
     expected = [
-        (m.start(), m.group())
+        (m.start(), m.group(), entities._starts_sentence(text, m.start()))
         for m in entities._MENTION.finditer(text)
         if doc.overlaps_protected(m.start(), m.end())
     ]
     assert entities._mentions_on_protected(doc, 0, len(text)) == expected
+    # and when there are many spans, walked along with one scan
+    few = entities._FEW_PLACES
+    entities._FEW_PLACES = 0
+    try:
+        assert entities._mentions_on_protected(doc, 0, len(text)) == expected
+    finally:
+        entities._FEW_PLACES = few
 
 
 @settings(max_examples=300, deadline=None)

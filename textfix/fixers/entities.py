@@ -904,18 +904,17 @@ class _Names:
     @classmethod
     def survey(cls, doc: Document, lo: int, hi: int) -> _Names | None:
         text = doc.text
-        found = _SCAN.findall(text, lo, hi)
-        if not found:
+        m0 = _SCAN.search(text, lo, hi)
+        if m0 is None:
             return None
+        g0, end0 = m0.groups("")
+        found = _SCAN.findall(text, m0.end(), hi)
         every: dict[tuple[str, str], int] = {}
         _count_elements(every, found)
         # the start of the text makes its first mention sentence-initial too
-        g0, end0 = found[0]
-        if not end0:
-            m0 = _MENTION.search(text, lo, hi)
-            if m0 is not None and _starts_sentence(text, m0.start()):
-                every[g0, end0] -= 1
-                every[g0, "\n"] = every.get((g0, "\n"), 0) + 1
+        if not end0 and _starts_sentence(text, m0.start()):
+            end0 = "\n"
+        every[g0, end0] = every.get((g0, end0), 0) + 1
         self = cls(doc, lo, hi)
         # a function word alone at the start of a sentence is no name: set aside
         # in C (most sentences start so)
@@ -932,8 +931,8 @@ class _Names:
                 if end:
                     initial[g] = initial.get(g, 0) + c
         if doc.protected:
-            for s, g in _mentions_on_protected(doc, lo, hi):
-                if _starts_sentence(text, s):
+            for _, g, starts in _mentions_on_protected(doc, lo, hi):
+                if starts:
                     initial[g] = initial.get(g, 0) - 1
                 else:
                     plain[g] -= 1
@@ -1105,12 +1104,30 @@ def _tokens(mention: str) -> list[str]:
     return (mention if "\u00a0" not in mention else mention.replace("\u00a0", " ")).split(" ")
 
 
-def _mentions_on_protected(doc: Document, lo: int, hi: int) -> list[tuple[int, str]]:
-    """``(start, mention)`` of the mentions in ``text[lo:hi]`` that touch a protected span."""
+def _mentions_on_protected(doc: Document, lo: int, hi: int) -> list[tuple[int, str, bool]]:
+    """``(start, mention, sentence-initial)`` of the mentions in ``text[lo:hi]`` that
+    touch a protected span."""
     text = doc.text
+    spans = [(s, e) for s, e in doc.protected if e > lo and s < hi]
+    if len(spans) > _FEW_PLACES:
+        # many spans: one scan of the section, walked along with them
+        out = []
+        i, n = 0, len(spans)
+        for m in _SCAN.finditer(text, lo, hi):
+            s, e = m.span()
+            while spans[i][1] <= s:
+                i += 1
+                if i == n:
+                    return out
+            if spans[i][0] < e:
+                initial = bool(m.group(2)) or (s <= _MAX_OPENERS and _starts_sentence(text, s))
+                out.append((s, m.group(1), initial))
+        return out
     touchy = _TOUCHY.search
-    spans = [(s, e) for s, e in doc.protected if e > lo and s < hi and touchy(text, s, e)]
-    return _mentions_touching(text, spans, lo, hi) if spans else []
+    spans = [(s, e) for s, e in spans if touchy(text, s, e)]
+    if not spans:
+        return []
+    return [(s, g, _starts_sentence(text, s)) for s, g in _mentions_touching(text, spans, lo, hi)]
 
 
 # Whether a mention can share a character with a span: it either starts inside
