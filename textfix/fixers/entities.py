@@ -1108,7 +1108,9 @@ def _mentions_on_protected(doc: Document, lo: int, hi: int) -> list[tuple[int, s
     """``(start, mention, sentence-initial)`` of the mentions in ``text[lo:hi]`` that
     touch a protected span."""
     text = doc.text
-    spans = [(s, e) for s, e in doc.protected if e > lo and s < hi]
+    spans = doc.protected
+    if lo > 0 or hi < len(text):
+        spans = [(s, e) for s, e in spans if e > lo and s < hi]
     if len(spans) > _FEW_PLACES:
         # many spans: one scan of the section, walked along with them
         out = []
