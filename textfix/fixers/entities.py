@@ -882,8 +882,8 @@ class _Spans:
 class _Names:
     """The names of ``text[lo:hi]``, counted per distinct spelling.
 
-    One scan lists the mentions and one scan for sentence ends finds the
-    sentence-initial ones; everything else is worked out once per distinct
+    One scan lists the mentions, each with the sentence end before it when it
+    starts a sentence; everything else is worked out once per distinct
     mention, not per occurrence. Positions are looked up (``locate``) only
     for the few names that can become an edit or a flag.
     """
@@ -952,7 +952,7 @@ class _Names:
                     toks = _tokens(g)
                     mid.update(toks)
                     kept.append((toks, c))
-        pending: list[tuple[str, list[str], int, str]] = []
+        pending: list[tuple[str, list[str], str, int]] = []  # (mention, tokens, low, n)
         for g, c in initial.items():
             if c <= 0:
                 continue
