@@ -454,3 +454,13 @@ def test_units_whose_brackets_close_in_order_are_skipped_safely(text: str) -> No
     slow = sentences.build(Options())
     slow._fast_brackets = False
     assert list(fast._brackets(Document(text))) == list(slow._brackets(Document(text)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", ".", "!", '"', ")", "”", " ", "  "]), max_size=30).map("".join)
+)
+def test_last_sentence_break_read_backwards(line: str) -> None:
+    ends = [m.end() for m in sentences._SENTENCE_BREAK.finditer(line)]
+    back = sentences._SENTENCE_BREAK_BACK.search(line)
+    assert ends[-1:] == ([back.end()] if back else [])

@@ -111,6 +111,7 @@ _SENTENCE_START = regex.compile(
     r"\.[ ]++(?:(?P<low>\p{Ll})|(?=\p{Lu}[\p{Ll}'’-]*+(?:[ ]\p{Lu}[\p{Ll}'’-]*+)?+\.(?=\s|$)))"
 )
 _SENTENCE_BREAK = regex.compile(r"[.!?][\"”’)]?+[ ]++")
+_SENTENCE_BREAK_BACK = regex.compile(_SENTENCE_BREAK.pattern, regex.REVERSE)
 _TERMINAL = frozenset(".!?…:\"”’')]»*`|>")
 _DANGLING = frozenset(",;–—-")
 
@@ -351,10 +352,11 @@ class SentencesFixer(Fixer):
             return
         if stripped.startswith(self._credits):
             return
-        ends = [m.end() for m in _SENTENCE_BREAK.finditer(line)]
-        last = line[ends[-1] :] if ends else line
+        # the last sentence break: where the last of _SENTENCE_BREAK.finditer ends
+        brk = _SENTENCE_BREAK_BACK.search(line)
+        last = line[brk.end() :] if brk else line
         # a heading, a caption or a sign-off is short; so is "Chapter 1. The End"
-        if len(last.split()) < (5 if ends else 12):
+        if len(last.split()) < (5 if brk else 12):
             return
         if doc.overlaps_protected(e - 1, e):
             return
@@ -428,12 +430,12 @@ def _may_skip(doc: Document, s: int, e: int) -> bool:
     if _EMOTICON_AT.search(text, s, e):
         return True
     spans = doc.protected
-    i = bisect.bisect_right(spans, (s, _INF)) - 1
-    for ps, pe in spans[max(i, 0) :]:
-        if ps >= e:
-            break
+    i = max(bisect.bisect_right(spans, (s, _INF)) - 1, 0)
+    while i < len(spans) and spans[i][0] < e:
+        ps, pe = spans[i]
         if pe > s and _BRACKETS.search(text, max(ps, s), min(pe, e)):
             return True
+        i += 1
     return False
 
 
