@@ -193,22 +193,14 @@ _TOKEN_TAIL = rf"{_L}*+(?:[-'’](?:(?<=-)|(?!s(?!{_L})))\p{{L}}{_L}*+)*+"
 _TOKEN = rf"\p{{Lu}}{_TOKEN_TAIL}"
 _PARTICLES = "de|del|della|der|den|di|da|das|dos|du|la|le|van|von|bin|ibn|ben|ter|ten|zu|af|av"
 _ARABIC_ARTICLES = "al|el|ad|an|ar|as|ash|at|az|ud|ul"
-_PARTICLE_LIST = _PARTICLES.split("|")
-_ARTICLE_LIST = _ARABIC_ARTICLES.split("|")
-_PARTICLE_INITIALS = "".join(sorted({w[0] for w in _PARTICLE_LIST + _ARTICLE_LIST}))
-# a cheap guard before the particles are tried: what follows the space must be a
-# capital or a short lower-case word that could be a particle or an article
-_NEXT_PART = (
-    rf"(?=\p{{Lu}}|[{_PARTICLE_INITIALS}]"
-    rf"[a-z]{{1,{max(map(len, _PARTICLE_LIST + _ARTICLE_LIST)) - 1}}}+[ \u00a0-])"
-)
+_PARTICLE_INITIALS = "".join(sorted({w[0] for w in f"{_PARTICLES}|{_ARABIC_ARTICLES}".split("|")}))
 _MENTION_REST = (
     rf"(?<![\p{{L}}\p{{M}}\d_'’-]\p{{Lu}}){_TOKEN_TAIL}"
-    rf"(?:[ \u00a0]{_NEXT_PART}(?:\L<particles>[ \u00a0])*+(?:\L<articles>-)?+{_TOKEN})*+"
+    rf"(?:[ \u00a0](?:(?:{_PARTICLES})[ \u00a0])*+(?:(?:{_ARABIC_ARTICLES})-)?+{_TOKEN})*+"
     r"(?![\d_])"
 )
 _MENTION_BODY = rf"\p{{Lu}}{_MENTION_REST}"
-_MENTION = regex.compile(_MENTION_BODY, particles=_PARTICLE_LIST, articles=_ARTICLE_LIST)
+_MENTION = regex.compile(_MENTION_BODY)
 _SPLIT = regex.compile(r"[^ \u00a0]++")
 # what may stand between a sentence end and the first word of the next sentence
 _OPENERS = frozenset(" \t\"'“”‘’«»([{*_#>–—-")
@@ -229,9 +221,7 @@ def _char_class(chars: Iterable[str]) -> str:
 _SCAN = regex.compile(
     rf"(\p{{Lu}}(?:(?<={_char_class(_ENDERS | _OPENERS)}\p{{Lu}})"
     rf"(?<=({_char_class(_ENDERS)}){_char_class(_OPENERS)}{{0,{_MAX_OPENERS}}}\p{{Lu}})|)"
-    rf"{_MENTION_REST})",
-    particles=_PARTICLE_LIST,
-    articles=_ARTICLE_LIST,
+    rf"{_MENTION_REST})"
 )
 # any character that no name holds: a name never spans one
 _NOT_IN_NAME = regex.compile(r"[^\p{L}\p{M}'’ \u00a0-]", regex.REVERSE)
