@@ -108,7 +108,8 @@ _DOT_RUN = re.compile(r"[.,][.,]++")
 _BLANKS_BEFORE_PUNCT = re.compile(r"[ \t](?<=[^\s,.;:!?][ \t])[ \t]*+[,.;:!?]")
 _SPACE_PUNCT = tuple(b + p for b in " \t" for p in ",.;:!?")
 #: a run of two or more spaces (multiple-spaces), found by its literal "  "
-_SPACES = re.compile(r"  ++")
+#: (written out, so that the engine searches for both spaces at once)
+_SPACES = re.compile(r"  [ ]*+")
 #: a line break after a blank (trailing-whitespace), and the blanks that end at it
 _BLANK_NEWLINE = regex.compile(r"(?<=[ \t])\n")
 _BLANKS_BACK = regex.compile(r"[ \t]++", regex.REVERSE)
