@@ -112,6 +112,8 @@ _SENTENCE_START = regex.compile(
 )
 _SENTENCE_BREAK = regex.compile(r"[.!?][\"”’)]?+[ ]++")
 _SENTENCE_BREAK_BACK = regex.compile(_SENTENCE_BREAK.pattern, regex.REVERSE)
+#: what may follow the last [.!?] of a sentence break: a closing mark and blanks
+_BREAK_TAIL = regex.compile(r"[\"”’)]?+[ ]*+")
 _TERMINAL = frozenset(".!?…:\"”’')]»*`|>")
 _DANGLING = frozenset(",;–—-")
 
@@ -352,11 +354,10 @@ class SentencesFixer(Fixer):
             return
         if stripped.startswith(self._credits):
             return
-        # the last sentence break: where the last of _SENTENCE_BREAK.finditer ends
-        brk = _SENTENCE_BREAK_BACK.search(line)
-        last = line[brk.end() :] if brk else line
+        brk = _last_break(line)
+        last = line if brk is None else line[brk:]
         # a heading, a caption or a sign-off is short; so is "Chapter 1. The End"
-        if len(last.split()) < (5 if brk else 12):
+        if len(last.split()) < (12 if brk is None else 5):
             return
         if doc.overlaps_protected(e - 1, e):
             return
@@ -395,8 +396,9 @@ def _repeated_words(text: str) -> list[re.Match[str]]:
     it ends, so dropping the matches that start inside an earlier one, as
     ``finditer`` does, gives the same list.
     """
-    found = [*_REPEAT_AFTER_SPACE.finditer(text), *_REPEAT_AFTER_MARK.finditer(text)]
     first = _REPEAT.match(text)
+    pos = 0 if first is None else first.end()
+    found = [*_REPEAT_AFTER_SPACE.finditer(text, pos), *_REPEAT_AFTER_MARK.finditer(text, pos)]
     if first is not None:
         found.append(first)
     if len(found) < 2:
@@ -409,6 +411,20 @@ def _repeated_words(text: str) -> list[re.Match[str]]:
             out.append(m)
             end = m.end()
     return out
+
+
+def _last_break(line: str) -> int | None:
+    """Where the last match of ``_SENTENCE_BREAK.finditer(line)`` ends, if any.
+
+    Read backwards from the blanks after the last [.!?] of the line, instead
+    of listing every break (a line of 1 MB of ". " has half a million).
+    """
+    mark = max(line.rfind("."), line.rfind("!"), line.rfind("?"))
+    if mark < 0:
+        return None
+    tail = _BREAK_TAIL.match(line, mark + 1)
+    m = _SENTENCE_BREAK_BACK.search(line, 0, tail.end())
+    return None if m is None else m.end()
 
 
 def _nested(seq: str) -> bool:
