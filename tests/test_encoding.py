@@ -129,6 +129,29 @@ def test_entity_on_a_plain_line_next_to_a_markup_line():
     assert r.text == "<div>\nTom & Jerry\n</div>"
 
 
+def test_each_line_decides_alone_whether_its_entities_are_markup():
+    """The markup check is made once per line: entities on the next line must not reuse it."""
+    text = (
+        "Tom &amp; Jerry &amp; co\n<b>Tom &amp; Jerry</b>\nA &lt; B &amp; C\nx &lt;b&gt; y &lt; z"
+    )
+    r = clean(text)
+    assert r.text == ("Tom & Jerry & co\n<b>Tom &amp; Jerry</b>\nA < B & C\nx &lt;b&gt; y &lt; z")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.sampled_from(["&amp;", "&lt;", " ", "x", "<b>", "</b>", "&lt;i&gt;"])),
+        max_size=6,
+    )
+)
+def test_entities_line_by_line_equal_the_whole_text(lines):
+    """Cleaning a text at once gives what cleaning each of its lines alone gives."""
+    texts = ["".join(parts) for parts in lines]
+    whole = clean("\n".join(texts)).text
+    assert whole == "\n".join(clean(t).text for t in texts)
+
+
 def test_surrogates():
     r = clean("Smile \ud83d\ude00 and a lone \udc00 half.")
     assert r.text == "Smile 😀 and a lone \ufffd half."

@@ -31,6 +31,7 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 import ftfy
 from ftfy import TextFixerConfig, fix_encoding_and_explain
@@ -465,6 +466,10 @@ class EncodingFixer(Fixer):
     def _scan(self, text: str) -> Iterator[Edit]:
         n = len(text)
         surrogate_lines: set[int] = set()
+        # the line of the last entity looked at: [start, end, a line of markup, holds an
+        # escaped tag]; entities come in text order, so a line of a million entities
+        # costs a few scans of it, not a million
+        line: list[Any] = [-1, -1, False, False]
         moji_lines: list[tuple[int, int]] = []
         pos = 0
         while True:
@@ -472,7 +477,7 @@ class EncodingFixer(Fixer):
             if m is None:
                 break
             if m.lastgroup != "moji":
-                yield from self._other(text, m, surrogate_lines)
+                yield from self._other(text, m, surrogate_lines, line)
                 pos = m.end()
                 continue
             # the whole line goes to ftfy: find only the other kinds in the rest of it,
@@ -483,7 +488,7 @@ class EncodingFixer(Fixer):
             le = n if le < 0 else le
             moji_lines.append((ls, le))
             for other in _OTHER.finditer(text, start, le):
-                yield from self._other(text, other, surrogate_lines)
+                yield from self._other(text, other, surrogate_lines, line)
             pos = le
         for ls, le in moji_lines:
             if ls in surrogate_lines:
@@ -491,11 +496,17 @@ class EncodingFixer(Fixer):
             for seg in range(ls, le, _SEGMENT):
                 yield from self._mojibake(text, seg, min(le, seg + _SEGMENT))
 
-    def _other(self, text: str, m: re.Match[str], surrogate_lines: set[int]) -> Iterator[Edit]:
+    def _other(
+        self,
+        text: str,
+        m: re.Match[str],
+        surrogate_lines: set[int],
+        line: list[Any],
+    ) -> Iterator[Edit]:
         """An entity, a control character or a run of surrogates."""
         kind = m.lastgroup
         if kind == "ent":
-            yield from self._entity(text, m)
+            yield from self._entity(text, m, line)
         elif kind == "ctl":
             yield from self._control(m)
         else:
@@ -533,7 +544,7 @@ class EncodingFixer(Fixer):
             else:
                 yield Edit(s, e, rep, MOJIBAKE.id, message)
 
-    def _entity(self, text: str, m: re.Match[str]) -> Iterator[Edit]:
+    def _entity(self, text: str, m: re.Match[str], line: list[Any]) -> Iterator[Edit]:
         raw = m.group()
         fixed = raw
         while True:
@@ -543,13 +554,20 @@ class EncodingFixer(Fixer):
             fixed = once
         if fixed == raw:
             return
-        end = m.end()
-        ls = text.rfind("\n", 0, m.start()) + 1
-        le = text.find("\n", end)
-        le = len(text) if le < 0 else le
-        if _MARKUP.search(text, ls, le):
+        start, end = m.span()
+        if not line[0] <= start < line[1]:
+            ls = text.rfind("\n", 0, start) + 1
+            le = text.find("\n", end)
+            le = len(text) if le < 0 else le
+            line[:] = (
+                ls,
+                le,
+                _MARKUP.search(text, ls, le) is not None,
+                _ESCAPED_TAG.search(text, ls, le) is not None,
+            )
+        if line[2]:
             return  # a line of markup means its entities
-        if fixed in ("<", ">") and _ESCAPED_TAG.search(text, ls, le):
+        if fixed in ("<", ">") and line[3]:
             return  # an escaped tag is text about markup: keep it escaped
         yield Edit(m.start(), end, fixed, HTML_ENTITY.id, f"HTML entity {raw} decoded")
 
