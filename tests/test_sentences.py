@@ -463,3 +463,14 @@ def test_units_whose_brackets_close_in_order_are_skipped_safely(text: str) -> No
 def test_last_sentence_break_read_backwards(line: str) -> None:
     ends = [m.end() for m in sentences._SENTENCE_BREAK.finditer(line)]
     assert sentences._last_break(line) == (ends[-1] if ends else None)
+
+
+def test_a_line_ruled_out_whole_does_not_hide_the_next_line() -> None:
+    """Lines written all in lower case and list items are skipped at once, and only they."""
+    text = (
+        "notes. to self. buy milk.\n"
+        "- item one. and more.\n"
+        "The talks failed. then the envoy left. Both sides blamed each other.\n"
+        "the end. of it."
+    )
+    assert flagged(text, LOWER) == ["failed. then the"]

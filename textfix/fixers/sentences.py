@@ -164,16 +164,29 @@ class SentencesFixer(Fixer):
         """Flag the lower-case starts after the full stops at ``dots``."""
         text = doc.text
         found = []
-        lines: dict[int, bool] = {}  # line start -> may hold a lower-case start
-        ls = scanned = 0  # start of the current match's line; how far we looked for it
         match = _LOWER_START.match
-        for dot in dots:
+        le = -1  # end of the current dot's line
+        ok = False
+        i, n = 0, len(dots)
+        while i < n:
+            dot = dots[i]
+            i += 1
+            if dot >= le:
+                # a new line: it may hold a lower-case start unless it is a list item
+                # or written all in lower case
+                ls = text.rfind("\n", 0, dot) + 1
+                le = text.find("\n", dot)
+                le = len(text) if le < 0 else le
+                ok = not _LIST_ITEM.match(text, ls) and _UPPER.search(text, ls, le) is not None
+            if not ok:
+                i = bisect.bisect_left(dots, le, i)  # skip the rest of this line
+                continue
             m = match(text, dot)
             assert m is not None
             w = m.group("w")
             if w in self._lowercase_words or not w[1:].islower() and len(w) > 1:
                 continue  # iPhone, eBay, x86
-            pw = _word_before(text, m.start(), closers=True)
+            pw = _word_before(text, dot, closers=True)
             if pw is None:
                 continue  # an ellipsis, a number, punctuation
             if _ENUMERATOR.fullmatch(text, *pw):
@@ -183,20 +196,6 @@ class SentencesFixer(Fixer):
                 continue  # "op. cit.", "ibid."
             if before in self._units and _after_number(text, pw[0]):
                 continue  # "5 in. wide"
-            nl = text.rfind("\n", scanned, m.start())
-            if nl >= 0:
-                ls = nl + 1
-            scanned = m.start()
-            ok = lines.get(ls)
-            if ok is None:
-                # not in a list item, nor in a line written all in lower case
-                le = text.find("\n", ls)
-                le = len(text) if le < 0 else le
-                ok = lines[ls] = not _LIST_ITEM.match(text, ls) and bool(
-                    _UPPER.search(text, ls, le)
-                )
-            if not ok:
-                continue
             dot = m.start("sp") - 1
             if doc.overlaps_protected(dot, dot + 1) or doc.overlaps_protected(*m.span("w")):
                 continue
