@@ -530,6 +530,20 @@ class ArtifactsFixer(Fixer):
         candidates: dict[int, tuple[int, set[_Rule]]] = {}
         rfind = text.rfind
         as_bytes = self._byte_triggers
+
+        def note(pos: int, trig_rules: list[_Rule]) -> int:
+            """Make the line holding ``pos`` a candidate for ``trig_rules``; its end."""
+            ls = rfind("\n", 0, pos) + 1
+            le = text.find("\n", pos)
+            if le < 0:
+                le = n
+            entry = candidates.get(ls)
+            if entry is None:
+                candidates[ls] = (le, set(trig_rules))
+            else:
+                entry[1].update(trig_rules)
+            return le
+
         for trig, pos in present.items():
             all_rules = self._line_by_trigger.get(trig)
             if all_rules is None:
@@ -539,15 +553,7 @@ class ArtifactsFixer(Fixer):
                 continue
             if trig in occurrences:  # the first place in each line holding it
                 for pos in occurrences[trig]:
-                    ls = rfind("\n", 0, pos) + 1
-                    le = text.find("\n", pos)
-                    if le < 0:
-                        le = n
-                    entry = candidates.get(ls)
-                    if entry is None:
-                        candidates[ls] = (le, set(trig_rules))
-                    else:
-                        entry[1].update(trig_rules)
+                    note(pos, trig_rules)
                 continue
             needle: str | bytes = trig
             if low is not None and trig in as_bytes:
@@ -556,15 +562,7 @@ class ArtifactsFixer(Fixer):
                 assert lower is not None
                 find = lower.find
             while pos >= 0:
-                ls = rfind("\n", 0, pos) + 1
-                le = text.find("\n", pos)
-                if le < 0:
-                    le = n
-                entry = candidates.get(ls)
-                if entry is None:
-                    candidates[ls] = (le, set(trig_rules))
-                else:
-                    entry[1].update(trig_rules)
+                le = note(pos, trig_rules)
                 pos = find(needle, le + 1) if le < n else -1  # type: ignore[arg-type]
         order = self._line_order
         for ls, (le, cand) in candidates.items():
