@@ -411,6 +411,24 @@ def test_jsonl_missing_field_is_noted(tmp_path: Path) -> None:
     assert "no record has a string field 'content'" in proc.stderr
 
 
+def test_field_on_the_command_line_makes_stdin_jsonl(tmp_path: Path) -> None:
+    data = b'{"id": 7, "body": {"t": "It ended.Then it began.."}, "text": "a.Bc"}\n'
+    proc = run_bytes("clean", "-", "--field", "body.t", cwd=tmp_path, stdin=data)
+    assert proc.returncode == 0
+    # only the named field changed, every other byte kept
+    assert proc.stdout == b'{"id": 7, "body": {"t": "It ended. Then it began."}, "text": "a.Bc"}\n'
+    # --id-field alone means JSONL too, and names the record in the report
+    proc = run_bytes("check", "-", "--id-field", "id", "--format", "json", cwd=tmp_path, stdin=data)
+    assert proc.returncode == 0  # the default field "text" holds nothing to fix
+    # a text file named on --stdin-filename contradicts --field: say so, change nothing
+    proc = run_bytes(
+        "clean", "-", "--field", "t", "--stdin-filename", "a.txt", cwd=tmp_path, stdin=data
+    )
+    assert proc.returncode == 2
+    assert proc.stdout == b""
+    assert b"--field applies to JSONL" in proc.stderr
+
+
 def test_jsonl_stdin_with_stdin_filename(tmp_path: Path) -> None:
     data = b'{"text": "It ended.Then it began..", "k": [1, 2]}\n{"text": "Fine."}\n'
     proc = run_bytes("fix", "-", "--stdin-filename", "x.jsonl", "-q", cwd=tmp_path, stdin=data)

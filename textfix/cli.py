@@ -221,7 +221,8 @@ def _build_parser() -> argparse.ArgumentParser:
     f.add_argument(
         "--stdin-filename",
         metavar="NAME",
-        help="name for stdin input (decides JSONL and per-file-ignores)",
+        help="name for stdin input (decides JSONL and per-file-ignores; "
+        "--field or --id-field alone also mean JSONL)",
     )
     f.add_argument(
         "-j",
@@ -739,6 +740,13 @@ def _run_stdin(args: argparse.Namespace, cfg: Config, options: Options) -> int:
     diff = bool(args.diff)
     out = _Output(args, fmt, stdin_mode=True)
     name = args.stdin_filename or "-"
+    # --field or --id-field on the command line says what stdin holds: JSONL
+    jsonl_flags = [f for f, v in (("--field", args.field), ("--id-field", args.id_field)) if v]
+    if jsonl_flags and args.stdin_filename and kind_of(name) != "jsonl":
+        raise UsageError(
+            f"{jsonl_flags[0]} applies to JSONL, but --stdin-filename {name} names a text file"
+        )
+    is_jsonl = kind_of(name) == "jsonl" or bool(jsonl_flags)
     table = cfg.get("per-file-ignores", {}) or {}
     if table and args.stdin_filename:
         options = _per_file_options(options, args.stdin_filename, table, {})
@@ -756,7 +764,7 @@ def _run_stdin(args: argparse.Namespace, cfg: Config, options: Options) -> int:
     writes_text = mode != "check" and not diff
     stdout = sys.stdout.buffer
     entries: list[Entry] = []
-    if kind_of(name) == "jsonl":
+    if is_jsonl:
         file_entry = Entry(name)
         for first, lines in _jsonl_batches(sys.stdin.buffer):
             res: BatchResult = process_jsonl_batch(lines, first, name, options, settings)
