@@ -568,3 +568,25 @@ def test_clean_copies_empty_files_too(tmp_path: Path) -> None:
     assert run("clean", "src", "-o", "out", "-q", cwd=tmp_path).returncode == 0
     assert (tmp_path / "out" / "empty.txt").read_bytes() == b""
     assert (tmp_path / "out" / "empty.jsonl").read_bytes() == b""
+
+
+def test_fix_leaves_read_only_files_alone_and_says_so(tmp_path: Path) -> None:
+    txt = tmp_path / "locked.txt"
+    txt.write_text(DIRTY, encoding="utf-8")
+    jl = tmp_path / "locked.jsonl"
+    jl.write_text('{"text": "It ended.Then it began.."}\n', encoding="utf-8")
+    free = tmp_path / "free.txt"
+    free.write_text(DIRTY, encoding="utf-8")
+    for p in (txt, jl):
+        p.chmod(0o444)
+    before = {p: p.read_bytes() for p in (txt, jl)}
+    proc = run("fix", ".", "-q", "--isolated", cwd=tmp_path)
+    assert proc.returncode == 2
+    for p in (txt, jl):
+        assert p.read_bytes() == before[p]
+        assert stat.S_IMODE(p.stat().st_mode) == 0o444
+        assert f"{p.name}" in proc.stderr
+    assert proc.stderr.count("read-only") == 2
+    # the writable file next to them is still fixed
+    assert free.read_text(encoding="utf-8") != DIRTY
+    assert not list(tmp_path.glob("*.textfix-tmp"))

@@ -21,7 +21,8 @@ What this module promises, because people run it over thousands of files:
   file keeps its mtime). Every write goes to a temporary file in the same
   folder, is flushed and fsync'd, takes the old file's permissions and then
   replaces it with one ``rename``: a killed run leaves each file either old or
-  new, never half-written.
+  new, never half-written. A read-only file (no write bit) is an error, left
+  as it was.
 * **JSONL.** Streamed line by line (memory does not grow with the file). Only
   the cleaned field's JSON value is replaced inside the line; every other
   byte of the line, key order and spacing included, stays as it was.
@@ -34,6 +35,7 @@ What this module promises, because people run it over thousands of files:
 from __future__ import annotations
 
 import codecs
+import errno
 import json
 import os
 import stat
@@ -399,6 +401,8 @@ def _default_mode() -> int:
 class AtomicWriter:
     """Write a file through a temporary file in the same folder, then rename it over.
 
+    A ``mode_from`` file without any write permission bit is refused
+    (``PermissionError``): a rename could replace it, but its owner said no.
     ``commit`` flushes, fsyncs, copies the permissions of ``mode_from`` (or
     uses the umask default) and renames; ``abort`` removes the temporary file.
     Used as a context manager, an exception aborts.
@@ -407,6 +411,10 @@ class AtomicWriter:
     def __init__(self, dest: str | Path, mode_from: str | Path | None = None) -> None:
         self.dest = Path(dest)
         self.mode_from = Path(mode_from) if mode_from is not None else None
+        if self.mode_from is not None and self.mode_from.exists():
+            # a rename would replace a file nobody may write (root included): refuse
+            if not stat.S_IMODE(self.mode_from.stat().st_mode) & 0o222:
+                raise PermissionError(errno.EACCES, "the file is read-only; left as it was")
         self.dest.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(
             prefix=f".{self.dest.name}.", suffix=TMP_SUFFIX, dir=self.dest.parent
