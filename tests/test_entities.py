@@ -12,6 +12,7 @@ import textfix
 from textfix import Document, Options, Pipeline
 from textfix.fixers import entities
 from textfix.fixers.entities import EntitiesFixer, _one_edit, load_gazetteers
+from textfix.model import apply_edits
 from textfix.packs import RulePackError
 
 SEED = Path(__file__).parent.parent / "seeds" / "000_2f1ded03767b9897.txt"
@@ -596,3 +597,27 @@ def test_limits_are_applied_in_text_order(monkeypatch: pytest.MonkeyPatch) -> No
     ]
     monkeypatch.setattr(entities, "MAX_DOMINANT", 0)
     assert edits(text) == []
+
+
+@pytest.mark.parametrize("letter", ["ß", "İ", "ﬃ", "ΐ"])
+def test_long_names_that_grow_when_case_folded_are_judged_like_any_other(letter: str) -> None:
+    """A 40-letter capitalised word may fold to 41-120 letters; it must not break the vote."""
+    word = ("Gro" + letter + "herzogtumsverwaltungsgericht" + "x" * 40)[:40]
+    text = f"We met Anna. We saw Anna. Then {word} ruled, and {word} left. Anne stayed."
+    result = textfix.clean(text)
+    assert apply_edits(text, result.edits) == result.text
+    assert word in result.text
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet="aßİﬃbnK", min_size=1, max_size=44).map(lambda w: "K" + w),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_names_with_expanding_letters_never_break_the_fixer(names: list[str]) -> None:
+    text = " ".join(f"Then {n} spoke." for n in names + names[:2])
+    result = textfix.clean(text, select=["entities"])
+    assert apply_edits(text, result.edits) == result.text

@@ -291,7 +291,9 @@ def _shared_end(n: int) -> int:
     return min(3, max(1, (n - 1) // 2))
 
 
-_SHARED_END = tuple(map(_shared_end, range(MAX_TOKEN_LETTERS + 1)))
+#: by length; tokens are compared case-folded, and folding can triple a letter ("ß" -> "ss",
+#: "ﬃ" -> "ffi"), so the table covers three times the longest token
+_SHARED_END = tuple(map(_shared_end, range(3 * MAX_TOKEN_LETTERS + 1)))
 
 
 def _has_neighbour(o: str, common: list[str], k: int) -> bool:
