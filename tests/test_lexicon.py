@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import textfix
 from textfix.fixers import lexicon
 from textfix.fixers.lexicon import LexiconFixer, osa_distance, typo_candidates
 from textfix.model import Document, Edit, Flag
@@ -407,3 +408,24 @@ def test_delete_index_holds_each_word_and_its_deletions() -> None:
             assert n in index.values(probe), (w, probe)
     assert index.values("o") == [] and index.values("isolatio") == [0]
     assert sorted(set(index.values("leter"))) == [1]  # either 't' deleted: one word
+
+
+def test_verdicts_depend_on_the_document_alone_not_on_what_was_cleaned_before(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past the per-document budget words get the quick check, cached verdicts or not."""
+    monkeypatch.setattr(lexicon, "THOROUGH_BASE", 3)
+    filler = "abzqvt acxqpw adyrkv afzmqx agwqzt ahqvzx"  # sorted before "isloation"
+    crowded = f"{filler}. The patients stayed in isloation for a week.\n"
+    alone = "The patients stayed in isloation for a week.\n"
+
+    def typo(text: str) -> list[str]:
+        r = textfix.clean(text)
+        return [text[f.start : f.end] for f in r.flags if f.rule == "lexicon/typo"]
+
+    lexicon._JUDGED.clear()
+    first = typo(crowded)
+    assert typo(alone) == ["isloation"]  # judged thoroughly, and cached
+    assert typo(crowded) == first == []  # still past the budget in this document
+    # and the pipeline's second pass (forced by a trailing space) changes nothing
+    assert typo("A line. \n" + crowded) == []

@@ -591,14 +591,15 @@ def _judged(langs: tuple[str, ...]) -> dict[str, Verdict | None]:
 def judge(key: str, langs: tuple[str, ...], thorough: bool = True) -> Verdict | None:
     """What a lower-case word is, from the lexicons alone (None: English enough).
 
-    ``thorough=False`` skips the typo and compound searches (and is not cached):
+    ``thorough=False`` skips the typo and compound searches (and neither reads
+    nor fills the cache, so the verdict never depends on what came before):
     the fixer's guard against documents full of distinct non-words.
     """
+    if not thorough:
+        return _judge(key, langs, thorough=False)
     cache = _judged(langs)
     if key in cache:
         return cache[key]
-    if not thorough:
-        return _judge(key, langs, thorough=False)
     v = cache[key] = _judge(key, langs)
     return v
 
@@ -858,8 +859,10 @@ class LexiconFixer(Fixer):
             return
         cands: list[_Candidate] = []
         seen: set[str] = set()
-        judged = _judged(langs)
-        misses, budget = 0, THOROUGH_BASE + len(text) // THOROUGH_PER_CHARS
+        # the first ``budget`` distinct words to judge, in sorted order, get the full
+        # analysis whether or not an earlier document already judged them: the
+        # verdicts depend on this document alone (the pipeline relies on it)
+        judged, budget = 0, THOROUGH_BASE + len(text) // THOROUGH_PER_CHARS
         for w in sorted(words):  # sorted: the typo budget is spent in a fixed order
             if w in seen or not MIN_LETTERS <= len(w) <= MAX_LETTERS:
                 continue
@@ -876,11 +879,8 @@ class LexiconFixer(Fixer):
                 if w in seen or k in common or k in wordlist:
                     continue
                 seen.add(w)
-            if k in judged:
-                v = judged[k]
-            else:
-                misses += 1
-                v = judge(k, langs, misses <= budget)
+            judged += 1
+            v = judge(k, langs, judged <= budget)
             if w.islower():
                 if v is not None and (v.kind != "unknown" or unknown):
                     cands.append(_Candidate(w, k, False, v))
