@@ -28,7 +28,8 @@ What this module promises, because people run it over thousands of files:
   byte of the line, key order and spacing included, stays as it was.
   Malformed lines are reported with their line number and passed through.
 * **Parallel runs.** ``jobs > 1`` cleans batches of files (up to 16 files or
-  1 MB) or of JSONL records in worker processes; results come back in input
+  64 KB: small files travel together, larger ones alone) or of JSONL records in
+  worker processes; results come back in input
   order and at most a few batches per worker are in flight.
 """
 
@@ -79,9 +80,10 @@ BINARY_SNIFF = 8192
 BATCH_LINES = 256
 BATCH_BYTES = 1 << 20
 #: text files sent to a worker in one task (``jobs > 1``): small files would
-#: otherwise cost more in inter-process traffic than in cleaning
+#: otherwise cost more in inter-process traffic than in cleaning, while larger
+#: ones must stay apart to keep every worker busy
 FILE_BATCH = 16
-FILE_BATCH_BYTES = 1 << 20
+FILE_BATCH_BYTES = 1 << 16
 TMP_SUFFIX = ".textfix-tmp"
 
 Mode = Literal["check", "fix", "clean"]
