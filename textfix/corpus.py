@@ -29,8 +29,8 @@ What this module promises, because people run it over thousands of files:
   Malformed lines are reported with their line number and passed through.
 * **Parallel runs.** ``jobs > 1`` cleans batches of files (up to 16 files or
   64 KB: small files travel together, larger ones alone) or of JSONL records in
-  worker processes; results come back in input
-  order and at most a few batches per worker are in flight.
+  worker processes; results come back in input order and at most a few batches
+  per worker are in flight.
 """
 
 from __future__ import annotations
