@@ -54,8 +54,6 @@ from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
-from re import _constants as _sre
-from re import _parser as _sre_parse
 from typing import Any
 
 import regex
@@ -73,6 +71,12 @@ from textfix.packs import (
     parse_pack,
     read_toml,
 )
+
+try:  # the standard library's private regex parser reads patterns for the prefilter
+    from re import _constants as _sre
+    from re import _parser as _sre_parse
+except ImportError:  # pragma: no cover - a Python that moved them: no literal prefilter
+    _sre = _sre_parse = None  # type: ignore[assignment]
 
 LANG_NAMES = {
     "fr": "French",
@@ -346,14 +350,15 @@ def required_literals(pattern: str, verbose: bool = False) -> tuple[Need, ...]:
     cannot read, or may read differently from ``regex``, yields no
     requirement, which only costs speed. The most selective come first.
     """
-    if _FOREIGN_SYNTAX.search(pattern):
+    if _sre_parse is None or _FOREIGN_SYNTAX.search(pattern):
         return ()
     src = _NAMED_GROUP.sub(r"\1(?:", _BACKSLASH_K.sub(r"\1", pattern))
     try:
         parsed = _sre_parse.parse(src, re.VERBOSE if verbose else 0)
-    except (re.error, RecursionError, OverflowError, ValueError):
+        needs = set(_sequence_needs(list(parsed)))
+    except Exception:  # noqa: BLE001 - a private parser's surprise costs speed, not matches
         return ()
-    ranked = sorted(set(_sequence_needs(list(parsed))), key=_weight, reverse=True)
+    ranked = sorted(needs, key=_weight, reverse=True)
     useful = [n for n in ranked if _weight(n) >= 1]
     return tuple(useful[:_MAX_NEEDS] or ranked[:1])
 
