@@ -448,7 +448,8 @@ def _delete_index(words: list[str]) -> HashedWords:
 
     The deletions are made a position at a time over all the words long enough,
     with slices mapped in C; a word deleting either of two equal letters gives
-    the same probe twice, which the table keeps once.
+    the same probe twice, and the table keeps both entries (the caller collects
+    candidates in a set, so a duplicate costs a look-up, not a wrong answer).
     """
     by_length: dict[int, tuple[list[int], list[str]]] = {}
     for n, w in enumerate(words):
