@@ -9,9 +9,10 @@ Replaying :attr:`Result.edits` on the input therefore gives the output, and no
 two of them overlap.
 
 The fixers run again on their own output until nothing changes (at most
-``max_passes`` times), so ``clean(clean(x).text).text == clean(x).text``.
-Flags come from the last pass, which saw the final text, and are mapped back
-to the original.
+``max_passes`` times), so ``clean(clean(x).text).text == clean(x).text``; a
+fixer whose last run saw the current text and applied nothing is not run
+again. Flags come from each fixer's latest run, which saw the final text, and
+are mapped back to the original.
 """
 
 from __future__ import annotations
