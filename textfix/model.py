@@ -278,17 +278,21 @@ def split_lines(text: str) -> list[str]:
     return _LINES.findall(text)
 
 
-def apply_edits(text: str, edits: Iterable[Edit]) -> str:
-    """Apply non-overlapping edits (offsets into ``text``) and return the new text."""
+def apply_edits(text: str, edits: Iterable[Edit], start: int = 0, end: int | None = None) -> str:
+    """Apply non-overlapping edits (offsets into ``text``) and return the new text.
+
+    With ``start``/``end``, only ``text[start:end]`` is rebuilt and returned; the
+    edits must lie within it.
+    """
     out: list[str] = []
-    pos = 0
+    pos = start
     for e in sorted(edits, key=lambda e: (e.start, e.end)):
         if e.start < pos:
             raise ValueError(f"overlapping edits at {e.start}")
         out.append(text[pos : e.start])
         out.append(e.replacement)
         pos = e.end
-    out.append(text[pos:])
+    out.append(text[pos:end])
     return "".join(out)
 
 

@@ -143,14 +143,7 @@ class _OffsetMap:
                 else:
                     break
             o_b = b_old_end if b_old_end is not None else b - delta - cluster_delta
-            pieces: list[str] = []
-            pos = a
-            for e in news:
-                pieces.append(text[pos : e.start])
-                pieces.append(e.replacement)
-                pos = e.end
-            pieces.append(text[pos:b])
-            replacement = "".join(pieces)
+            replacement = apply_edits(text, news, a, b)
             delta += cluster_delta
             if replacement == self.original[o_a:o_b]:
                 continue  # the edits undid each other

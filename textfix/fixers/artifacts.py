@@ -38,7 +38,7 @@ from typing import Any
 
 import regex
 
-from textfix.model import Document, Edit, Fixer, Flag
+from textfix.model import Document, Edit, Fixer, Flag, apply_edits
 from textfix.options import Options
 from textfix.packs import (
     PATTERN_TIMEOUT,
@@ -609,7 +609,7 @@ class ArtifactsFixer(Fixer):
                     removable[ls] = (le, line_runs[0][0][2])
                 else:
                     edits = [e for run in line_runs for e in self._remove_run(text, run)]
-                    partial[ls] = (le, edits, _apply(text, ls, le, edits))
+                    partial[ls] = (le, edits, apply_edits(text, edits, ls, le))
         if line_rules:
             for ls, le, rule in self._line_matches(line_rules, text, lowered):
                 if ls not in removable and ls not in partial and not _line_protected(doc, ls, le):
@@ -798,18 +798,6 @@ def _first_match(
         if rule.triggered(lower) and rule.pattern.match(text, start, end, timeout=rule.timeout):
             return rule
     return None
-
-
-def _apply(text: str, start: int, end: int, edits: list[Edit]) -> str:
-    """``text[start:end]`` with ``edits`` (offsets into ``text``) applied."""
-    out = []
-    pos = start
-    for e in edits:
-        out.append(text[pos : e.start])
-        out.append(e.replacement)
-        pos = e.end
-    out.append(text[pos:end])
-    return "".join(out)
 
 
 def _finditer(rule: _Rule, text: str) -> Iterator[regex.Match[str]]:
