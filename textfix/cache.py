@@ -1,0 +1,106 @@
+"""An on-disk cache of derived data (word tables, pattern analyses), shared by processes.
+
+Building some of textfix's tables from their sources takes a second or two,
+which every CLI run, pre-commit hook and ``--jobs`` worker would pay again.
+Such tables are stored here after the first build and read back on later runs.
+
+Where: ``$TEXTFIX_CACHE_DIR`` if set (set it to ``off`` or to the empty string
+to disable the cache), else ``$XDG_CACHE_HOME/textfix``, else
+``~/.cache/textfix``. Deleting the folder is always safe.
+
+Each entry is one immutable file named by a digest of its key. The key must name
+everything the data is derived from (format version, source files, settings),
+so a changed source gets a new entry rather than a stale one. A file is written
+to a temporary name and renamed into place, so readers never see half of it,
+and it carries its key and a checksum, so a torn, truncated or foreign file is
+ignored and rebuilt. Every I/O failure (read-only home, full disk) falls back
+to building in memory: the cache can make textfix faster, never wrong or broken.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+__all__ = ["cache_dir", "cached", "load", "store"]
+
+_MAGIC = b"textfix-cache 1\n"
+_DIGEST = 16
+_OFF = frozenset({"", "0", "off", "no", "false", "none"})
+
+
+def cache_dir() -> Path | None:
+    """The cache folder, or ``None`` when caching is turned off."""
+    env = os.environ.get("TEXTFIX_CACHE_DIR")
+    if env is not None:
+        return None if env.strip().lower() in _OFF else Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "textfix"
+
+
+def _path(name: str, key: str) -> Path | None:
+    folder = cache_dir()
+    if folder is None:
+        return None
+    digest = hashlib.blake2b(key.encode("utf-8"), digest_size=10).hexdigest()
+    return folder / f"{name}-{digest}.bin"
+
+
+def _header(key: str) -> bytes:
+    k = key.encode("utf-8")
+    return _MAGIC + len(k).to_bytes(4, "little") + k
+
+
+def load(name: str, key: str) -> bytes | None:
+    """The data stored under ``(name, key)``, or ``None`` if absent or damaged."""
+    path = _path(name, key)
+    if path is None:
+        return None
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    head = _header(key)
+    if not raw.startswith(head) or len(raw) < len(head) + _DIGEST:
+        return None
+    digest = raw[len(head) : len(head) + _DIGEST]
+    data = raw[len(head) + _DIGEST :]
+    if hashlib.blake2b(data, digest_size=_DIGEST).digest() != digest:
+        return None
+    return data
+
+
+def store(name: str, key: str, data: bytes) -> bool:
+    """Store ``data`` under ``(name, key)`` atomically; ``False`` if it could not be."""
+    path = _path(name, key)
+    if path is None:
+        return False
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        with os.fdopen(fd, "wb") as f:
+            f.write(_header(key))
+            f.write(hashlib.blake2b(data, digest_size=_DIGEST).digest())
+            f.write(data)
+        os.replace(tmp, path)
+        return True
+    except OSError:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        return False
+
+
+def cached(name: str, key: str, build: Callable[[], bytes]) -> bytes:
+    """The stored data for ``(name, key)``, built and stored on a miss."""
+    data = load(name, key)
+    if data is None:
+        data = build()
+        store(name, key, data)
+    return data
