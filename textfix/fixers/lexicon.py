@@ -44,6 +44,7 @@ only the few suspicious words are then located in the text.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import operator
 import re
 import threading
@@ -203,20 +204,55 @@ _PREFIX_FLOOR = 2.5
 _ZIPFS = [round(9 - i / 100, 2) for i in range(1001)]
 
 
-_HASH_MASK = (1 << 40) - 1  # 40 bits: a non-word looks known once in 10**12 / n
+#: the word hash keeps 40 bits: see :class:`HashedWords` for why that is enough
+_HASH_MASK = (1 << 40) - 1
 _VALUE_BITS = 20
 _VALUE_MASK = (1 << _VALUE_BITS) - 1
+_blake2s = hashlib.blake2s
+_from_bytes = int.from_bytes
+
+
+def _word_hash(word: str) -> int:
+    """A 40-bit hash of ``word`` that is the same in every process (``hash()`` is
+    salted per process, so tables built with it could not be stored)."""
+    try:
+        data = word.encode()
+    except UnicodeEncodeError:  # a lone surrogate: never in a table, but looked up
+        data = word.encode("utf-8", "surrogatepass")
+    # the default digest size: a shorter one is a parameter, and costs more than it saves
+    return _from_bytes(_blake2s(data).digest(), "little") & _HASH_MASK
+
+
+def _word_hashes(words: Iterable[str]) -> Iterator[int]:
+    """:func:`_word_hash` of each word, every step mapped in C."""
+    words = words if isinstance(words, list) else list(words)
+    try:
+        data = list(map(str.encode, words))
+    except UnicodeEncodeError:
+        data = list(map(str.encode, words, repeat("utf-8"), repeat("surrogatepass")))
+    digests = map(_blake2s.digest, map(_blake2s, data))
+    return map(operator.and_, map(_from_bytes, digests, repeat("little")), repeat(_HASH_MASK))
+
+
+def _pack(words: Iterable[str], values: Iterable[int]) -> Iterator[int]:
+    """Each word's :func:`_word_hash` shifted above its value, computed in C."""
+    return map(operator.or_, map(operator.lshift, _word_hashes(words), repeat(_VALUE_BITS)), values)
 
 
 class HashedWords:
     """A read-only word → Zipf map that keeps eight bytes a word, not the word.
 
-    Each word is stored as 40 bits of its ``hash()`` and its value (a frequency
-    bucket) packed in one 64-bit integer, in a sorted array, and looked up by
-    bisection. A collision is unlikely (a non-word matches one of 300 000
-    words once in three million look-ups) and would only make one rare word
-    look known. The string hash is salted per process, which is fine: the
-    table is built in the process that uses it.
+    Each word is stored as a 40-bit hash and its value (a frequency bucket)
+    packed in one 64-bit integer, in a sorted array, and looked up by bisection.
+    The hash (:func:`_word_hash`, 40 bits of the word's blake2s digest) is the
+    same in every process, so a table can be stored and read back. A collision
+    is unlikely: a non-word matches one of 300 000 words once in three million
+    look-ups, and would only make one rare word look known. Two words of one
+    table share a hash with a chance of n² / 2**41 (one in twenty for the
+    English list; no table built from today's lists holds such a pair), which
+    would give the rarer word the commoner one's value. The hash costs about
+    half a microsecond; a caller looking a word up in several tables hashes it
+    once (:meth:`hashed_bucket`, :meth:`hashed_get`).
     """
 
     __slots__ = ("_packed",)
@@ -238,7 +274,7 @@ class HashedWords:
 
     def values(self, word: str) -> list[int]:
         """Every value stored under ``word`` (a multimap lookup)."""
-        h = hash(word) & _HASH_MASK
+        h = _word_hash(word)
         packed = self._packed
         i = bisect.bisect_left(packed, h << _VALUE_BITS)
         out = []
@@ -247,16 +283,24 @@ class HashedWords:
             i += 1
         return out
 
-    def bucket(self, word: str) -> int:
-        h = hash(word) & _HASH_MASK
+    def hashed_bucket(self, h: int) -> int:
+        """The value of the word whose :func:`_word_hash` is ``h`` (-1: none)."""
         packed = self._packed
         i = bisect.bisect_left(packed, h << _VALUE_BITS)
         if i < len(packed) and packed[i] >> _VALUE_BITS == h:
             return packed[i] & _VALUE_MASK
         return -1
 
+    def bucket(self, word: str) -> int:
+        return self.hashed_bucket(_word_hash(word))
+
+    def hashed_get(self, h: int, default: float = 0.0) -> float:
+        """:meth:`get` of the word whose :func:`_word_hash` is ``h``."""
+        b = self.hashed_bucket(h)
+        return default if b < 0 else _ZIPFS[b]
+
     def get(self, word: str, default: float = 0.0) -> float:
-        b = self.bucket(word)
+        b = self.hashed_bucket(_word_hash(word))
         return default if b < 0 else _ZIPFS[b]
 
     def __contains__(self, word: object) -> bool:
@@ -298,12 +342,6 @@ class SortedWords(Sequence[str]):
         if not 0 <= i < len(self):
             raise IndexError(i)
         return self._text[self._starts[i] : self._starts[i + 1] - 1]
-
-
-def _pack(words: Iterable[str], values: Iterable[int]) -> Iterator[int]:
-    """``hash(word) & _HASH_MASK`` shifted above each value, computed in C."""
-    hashes = map(operator.and_, map(hash, words), repeat(_HASH_MASK))
-    return map(operator.or_, map(operator.lshift, hashes, repeat(_VALUE_BITS)), values)
 
 
 class Lexicons:
@@ -556,19 +594,23 @@ def _longest_prefix(words: Sequence[str], key: str) -> tuple[int, str]:
     return best
 
 
-def _source_guess(key: str, langs: tuple[str, ...]) -> tuple[str, float]:
+def _source_guess(key: str, langs: tuple[str, ...], h: int | None = None) -> tuple[str, float]:
+    """The source language that uses ``key`` most, and its Zipf there (``h``: the
+    word's hash, computed once for every table)."""
+    if h is None:
+        h = _word_hash(key)
     best_lang, best = "", 0.0
     for lang in langs:
-        z = LEXICONS.source(lang).get(key, 0.0)
+        z = LEXICONS.source(lang).hashed_get(h)
         if z > best:
             best_lang, best = lang, z
     return best_lang, best
 
 
-def _english_zipf(key: str) -> float:
+def _english_zipf(key: str, h: int | None = None) -> float:
     """English frequency of a word, also under its unaccented spelling (matinée)."""
     en = LEXICONS.en
-    z = en.get(key, 0.0)
+    z = en.get(key, 0.0) if h is None else en.hashed_get(h)
     if z < EN_KNOWN and not key.isascii():
         plain = "".join(
             ch for ch in unicodedata.normalize("NFD", key) if not unicodedata.combining(ch)
@@ -606,10 +648,11 @@ def judge(key: str, langs: tuple[str, ...], thorough: bool = True) -> Verdict | 
 
 
 def _judge(key: str, langs: tuple[str, ...], thorough: bool = True) -> Verdict | None:
-    en_z = _english_zipf(key)
+    h = _word_hash(key)
+    en_z = _english_zipf(key, h)
     if en_z >= EN_KNOWN:
         return None
-    lang, z = _source_guess(key, langs)
+    lang, z = _source_guess(key, langs, h)
     if z >= SOURCE_COMMON and z - en_z >= SOURCE_MARGIN:
         return Verdict("untranslated", lang, z)
     if not key.isalpha():
@@ -702,9 +745,10 @@ def _compound(key: str, langs: tuple[str, ...]) -> Verdict | None:
 
 def german_noun(key: str) -> float:
     """Zipf of a word English lacks and German uses (0.0 when it is no such word)."""
-    if key in LEXICONS.en or _english_zipf(key) > 0.0:
+    h = _word_hash(key)
+    if LEXICONS.en.hashed_bucket(h) >= 0 or _english_zipf(key, h) > 0.0:
         return 0.0
-    return LEXICONS.source("de").get(key, 0.0)
+    return LEXICONS.source("de").hashed_get(h)
 
 
 # --- the fixer ----------------------------------------------------------------
