@@ -3,9 +3,12 @@
 Machine translation passes source words through (``Landesstraße``, ``Schubser``),
 translates half a compound (``gleisbed`` for *Gleisbett*) and scraped text
 carries plain typos (``Isloation``). A frequency lexicon finds most of them
-cheaply. The lexicons are wordfreq's bundled frequency lists, read once per
-process straight from their data files (nothing is downloaded), down to a
-frequency floor, and kept as sorted hash arrays (:class:`HashedWords`).
+cheaply. The lexicons are wordfreq's bundled frequency lists, read straight
+from their data files (nothing is downloaded), down to a frequency floor, and
+kept as sorted arrays of stable word hashes (:class:`HashedWords`). The tables
+built from them are stored in textfix's on-disk cache (:mod:`textfix.cache`)
+after the first build, so later processes read them back in a few
+milliseconds without importing wordfreq.
 
 What the fixer reports:
 
@@ -44,18 +47,23 @@ only the few suspicious words are then located in the text.
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
+import importlib.util
+import marshal
 import operator
 import re
+import sys
 import threading
 import unicodedata
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, repeat
 from pathlib import Path
-from typing import overload
+from typing import TypeVar, overload
 
+from textfix import cache
 from textfix.model import Document, Edit, Example, Fixer, Flag, Rule
 from textfix.options import Options
 
@@ -159,6 +167,26 @@ def _key(word: str) -> str:
 # --- the lexicons ------------------------------------------------------------
 
 
+@functools.cache
+def _data_dir() -> Path | None:
+    """wordfreq's data folder, found without importing wordfreq (0.2 s of imports)."""
+    spec = importlib.util.find_spec("wordfreq")
+    if spec is None or not spec.submodule_search_locations:  # pragma: no cover
+        return None
+    return Path(next(iter(spec.submodule_search_locations))) / "data"
+
+
+def _list_file(lang: str) -> Path | None:
+    """The data file of wordfreq's best list for ``lang`` (``None``: none on disk)."""
+    folder = _data_dir()
+    if folder is not None:
+        for size in ("large", "small"):
+            path = folder / f"{size}_{lang}.msgpack.gz"
+            if path.exists():
+                return path
+    return None  # pragma: no cover - every language textfix uses ships a list
+
+
 def _buckets(lang: str, floor: float = 0.0) -> Iterator[list[str]]:
     """wordfreq's list for ``lang``: words grouped by frequency, commonest first.
 
@@ -170,14 +198,12 @@ def _buckets(lang: str, floor: float = 0.0) -> Iterator[list[str]]:
     import gzip
 
     import msgpack
-    import wordfreq
 
     last = int(round((9 - floor) * 100))
-    for size in ("large", "small"):
-        path = Path(wordfreq.DATA_PATH) / f"{size}_{lang}.msgpack.gz"
-        if path.exists():
-            break
-    else:  # pragma: no cover - every language textfix uses ships a list
+    path = _list_file(lang)
+    if path is None:  # pragma: no cover - every language textfix uses ships a list
+        import wordfreq
+
         yield from wordfreq.get_frequency_list(lang, wordlist="best")[: last + 1]
         return
     with gzip.open(path, "rb") as f:
@@ -203,6 +229,77 @@ _PREFIX_FLOOR = 2.5
 
 _ZIPFS = [round(9 - i / 100, 2) for i in range(1001)]
 
+
+# --- the on-disk cache of the tables ------------------------------------------
+
+#: the version of the stored tables: bump it whenever what a table holds or how
+#: it is stored changes (the word hash, the packing, the words kept, the layout)
+CACHE_FORMAT = 1
+
+
+def _source_id(lang: str) -> tuple[str, int, int] | None:
+    """The data file ``lang``'s tables derive from: path, size, modification time."""
+    path = _list_file(lang)
+    if path is None:  # pragma: no cover - every language textfix uses ships a list
+        return None
+    try:
+        st = path.stat()
+    except OSError:  # pragma: no cover - it existed a moment ago
+        return None
+    return (str(path), st.st_size, st.st_mtime_ns)
+
+
+def _cache_key(table: str, langs: Sequence[str], *settings: object) -> str | None:
+    """The cache key of a table: everything it derives from.
+
+    That is :data:`CACHE_FORMAT`, the word hash, the Python that reads it back
+    (marshal, Unicode case rules, byte order), wordfreq's data files of ``langs``
+    and the constants that shape the table (``settings``); ``None`` (build, do
+    not store) when a list does not come from a data file. The key is made when
+    a table is loaded, so a changed constant is a different table.
+    """
+    files = []
+    for lang in langs:
+        ident = _source_id(lang)
+        if ident is None:  # pragma: no cover
+            return None
+        files.append(ident)
+    # the hash of a sample word: tables of another word hash are never read back
+    version = (CACHE_FORMAT, _word_hash("Landesstraße"), sys.version_info[:2], sys.byteorder)
+    return repr((version, table, tuple(files), settings))
+
+
+_T = TypeVar("_T")
+
+
+def _cached_table(
+    name: str,
+    key: str | None,
+    build: Callable[[], _T],
+    dump: Callable[[_T], object],
+    parse: Callable[[object], _T],
+) -> _T:
+    """The table stored under ``(name, key)``, else built (and stored for later runs).
+
+    Tables are stored as the :mod:`marshal` data of a few plain values (bytes,
+    a string, a set of strings), which reads back in milliseconds. An entry that
+    does not parse is rebuilt and replaced; with the cache off nothing is
+    serialised.
+    """
+    if key is None or cache.cache_dir() is None:
+        return build()
+    data = cache.load(name, key)
+    if data is not None:
+        try:
+            return parse(marshal.loads(data))
+        except (ValueError, TypeError, EOFError, IndexError):
+            pass  # written by another build of textfix under the same key: rebuilt
+    table = build()
+    cache.store(name, key, marshal.dumps(dump(table)))
+    return table
+
+
+# --- compact tables ------------------------------------------------------------
 
 #: the word hash keeps 40 bits: see :class:`HashedWords` for why that is enough
 _HASH_MASK = (1 << 40) - 1
@@ -269,6 +366,20 @@ class HashedWords:
         table._packed = array("q", packed)
         return table
 
+    def to_bytes(self) -> bytes:
+        """The table as bytes, for :meth:`from_bytes` (in another process)."""
+        return self._packed.tobytes()
+
+    @classmethod
+    def from_bytes(cls, data: object) -> HashedWords:
+        """The table stored by :meth:`to_bytes` (on this machine's byte order)."""
+        if not isinstance(data, bytes):
+            raise TypeError("HashedWords.from_bytes needs bytes")
+        table = cls.__new__(cls)
+        table._packed = array("q")
+        table._packed.frombytes(data)
+        return table
+
     def __len__(self) -> int:
         return len(self._packed)
 
@@ -327,6 +438,24 @@ class SortedWords(Sequence[str]):
         # starts[i] is where word i begins; starts[n] - 1 is the end of the text
         self._starts = array("q", accumulate(map((1).__add__, map(len, words)), initial=0))
 
+    def to_parts(self) -> tuple[str, bytes]:
+        """The list as a string and bytes, for :meth:`from_parts` (in another process)."""
+        return self._text, self._starts.tobytes()
+
+    @classmethod
+    def from_parts(cls, parts: object) -> SortedWords:
+        """The list stored by :meth:`to_parts`."""
+        text, starts = parts  # type: ignore[misc]
+        if not isinstance(text, str) or not isinstance(starts, bytes):
+            raise TypeError("SortedWords.from_parts needs a string and bytes")
+        table = cls.__new__(cls)
+        table._text = text
+        table._starts = array("q")
+        table._starts.frombytes(starts)
+        if not table._starts or table._starts[-1] != len(text) + 1:
+            raise ValueError("SortedWords.from_parts: offsets do not match the text")
+        return table
+
     def __len__(self) -> int:
         return len(self._starts) - 1
 
@@ -344,6 +473,59 @@ class SortedWords(Sequence[str]):
         return self._text[self._starts[i] : self._starts[i + 1] - 1]
 
 
+def _build_en() -> tuple[HashedWords, frozenset[str], list[str]]:
+    """The English table, :attr:`Lexicons.common` and :attr:`Lexicons.en_common`."""
+    # each bucket is hashed as it is read: the rare words (two thirds of the
+    # list) are never kept as strings
+    packed: list[int] = []
+    common: set[str] = set()
+    frequent: list[str] = []
+    known = int(round((9 - EN_KNOWN) * 100))
+    target = int(round((9 - TYPO_TARGET) * 100))
+    for i, bucket in enumerate(_buckets("en")):
+        packed += _pack(bucket, repeat(i))
+        if i <= known:
+            common.update(bucket)
+        if i <= target:
+            # sentence-initial forms of the commonest words ("The", "However")
+            common.update(map(str.capitalize, bucket))
+            frequent += filter(str.isalpha, bucket)
+    frequent.sort()
+    return HashedWords.of_packed(packed), frozenset(common), frequent
+
+
+def _joined(words: Collection[str]) -> str | Collection[str]:
+    """The words as one string, which reads back faster than marshal's sets and
+    lists of strings (the words as they are if one holds a line break)."""
+    text = "\n".join(words)
+    return text if text.count("\n") == len(words) - 1 and words else words
+
+
+def _split(data: object) -> list[str]:
+    if isinstance(data, str):
+        return data.split("\n")
+    if isinstance(data, (list, frozenset)):
+        return list(data)
+    raise TypeError("not a list of words")
+
+
+def _dump_en(tables: tuple[HashedWords, frozenset[str], list[str]]) -> object:
+    en, common, frequent = tables
+    # sorted: a set's order changes with the per-process string hash, the file should not
+    return en.to_bytes(), _joined(sorted(common)), _joined(frequent)
+
+
+def _parse_en(data: object) -> tuple[HashedWords, frozenset[str], list[str]]:
+    packed, common, frequent = data  # type: ignore[misc]
+    return HashedWords.from_bytes(packed), frozenset(_split(common)), _split(frequent)
+
+
+def _parse_function_words(data: object) -> dict[str, float]:
+    if not isinstance(data, dict):
+        raise TypeError("not a table of function words")
+    return data
+
+
 class Lexicons:
     """The frequency lists, loaded on first use and shared by every fixer.
 
@@ -352,7 +534,9 @@ class Lexicons:
     The prefix lists of compounding languages are one string each
     (:class:`SortedWords`); everything else is a :class:`HashedWords` table.
     English and the source lists load on the first word to judge; a source
-    language's function words and prefixes only when a check needs them.
+    language's function words and prefixes only when a check needs them. Every
+    table is read from the on-disk cache when it holds one built from the same
+    data files and constants (see :func:`_cache_key`), else built and stored.
     """
 
     def __init__(self) -> None:
@@ -376,25 +560,11 @@ class Lexicons:
         return self._en
 
     def _load_en(self) -> None:
-        # each bucket is hashed as it is read: the rare words (two thirds of the
-        # list) are never kept as strings
-        packed: list[int] = []
-        common: set[str] = set()
-        frequent: list[str] = []
-        known = int(round((9 - EN_KNOWN) * 100))
-        target = int(round((9 - TYPO_TARGET) * 100))
-        for i, bucket in enumerate(_buckets("en")):
-            packed += _pack(bucket, repeat(i))
-            if i <= known:
-                common.update(bucket)
-            if i <= target:
-                # sentence-initial forms of the commonest words ("The", "However")
-                common.update(map(str.capitalize, bucket))
-                frequent += filter(str.isalpha, bucket)
-        self._common = frozenset(common)
-        frequent.sort()
+        key = _cache_key("en", ("en",), EN_KNOWN, TYPO_TARGET)
+        en, common, frequent = _cached_table("lexicon-en", key, _build_en, _dump_en, _parse_en)
+        self._common = common
         self._en_common = frequent
-        self._en = HashedWords.of_packed(packed)
+        self._en = en  # last: the property reads it without the lock
 
     def source(self, lang: str) -> HashedWords:
         """Common words of ``lang`` that English does not use (Zipf < EN_KNOWN)."""
@@ -407,9 +577,23 @@ class Lexicons:
         return got
 
     def _load_source(self, lang: str) -> HashedWords:
+        floor = _FLOORS.get(lang, SOURCE_COMMON)
+        translit = sorted(_CYRILLIC.items()) if lang == "ru" else None
+        key = _cache_key(
+            "source", (lang, "en"), floor, MIN_LETTERS, EN_KNOWN, TYPO_TARGET, translit
+        )
+        return _cached_table(
+            f"lexicon-source-{lang}",
+            key,
+            lambda: self._build_source(lang, floor),
+            HashedWords.to_bytes,
+            HashedWords.from_bytes,
+        )
+
+    def _build_source(self, lang: str, floor: float) -> HashedWords:
         common = self.common
         packed: list[int] = []
-        for i, bucket in enumerate(_buckets(lang, _FLOORS.get(lang, SOURCE_COMMON))):
+        for i, bucket in enumerate(_buckets(lang, floor)):
             # words English uses commonly can never be flagged: not kept
             kept = [w for w in set(bucket) - common if len(w) >= MIN_LETTERS]
             if lang == "ru":
@@ -429,14 +613,24 @@ class Lexicons:
             with self._lock:
                 got = self._top.get(lang)
                 if got is None:
-                    en = self.en
-                    got = {}
-                    for i, bucket in enumerate(_buckets(lang, FUNCTION_WORD)):
-                        z = _zipf(i)
-                        for w in bucket:
-                            if w.isalpha() and z > en.get(w, 0.0) + 0.5:
-                                got[w] = z
-                    self._top[lang] = got
+                    key = _cache_key("function", (lang, "en"), FUNCTION_WORD)
+                    got = self._top[lang] = _cached_table(
+                        f"lexicon-function-{lang}",
+                        key,
+                        lambda: self._build_function_words(lang),
+                        dict,
+                        _parse_function_words,
+                    )
+        return got
+
+    def _build_function_words(self, lang: str) -> dict[str, float]:
+        en = self.en
+        got: dict[str, float] = {}
+        for i, bucket in enumerate(_buckets(lang, FUNCTION_WORD)):
+            z = _zipf(i)
+            for w in bucket:
+                if w.isalpha() and z > en.get(w, 0.0) + 0.5:
+                    got[w] = z
         return got
 
     def prefixes(self, lang: str) -> Sequence[str]:
@@ -448,11 +642,14 @@ class Lexicons:
             with self._lock:
                 got = self._prefixes.get(lang)
                 if got is None:
-                    words: list[str] = []
-                    for bucket in _buckets(lang, _PREFIX_FLOOR):
-                        words += [w for w in bucket if len(w) >= 6 and w.isalpha()]
-                    words.sort()
-                    got = self._prefixes[lang] = SortedWords(words)
+                    key = _cache_key("prefixes", (lang,), _PREFIX_FLOOR)
+                    got = self._prefixes[lang] = _cached_table(
+                        f"lexicon-prefixes-{lang}",
+                        key,
+                        lambda: _build_prefixes(lang),
+                        SortedWords.to_parts,
+                        SortedWords.from_parts,
+                    )
         return got
 
     @property
@@ -476,8 +673,23 @@ class Lexicons:
         if self._typo is None:
             with self._lock:
                 if self._typo is None:
-                    self._typo = _delete_index(self.en_common)
+                    key = _cache_key("typo", ("en",), TYPO_TARGET)
+                    self._typo = _cached_table(
+                        "lexicon-typo",
+                        key,
+                        lambda: _delete_index(self.en_common),
+                        HashedWords.to_bytes,
+                        HashedWords.from_bytes,
+                    )
         return self._typo
+
+
+def _build_prefixes(lang: str) -> SortedWords:
+    words: list[str] = []
+    for bucket in _buckets(lang, _PREFIX_FLOOR):
+        words += [w for w in bucket if len(w) >= 6 and w.isalpha()]
+    words.sort()
+    return SortedWords(words)
 
 
 def _delete_index(words: list[str]) -> HashedWords:
