@@ -5,6 +5,11 @@ Every passage here was written for these tests.
 
 from __future__ import annotations
 
+import ast
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -429,3 +434,259 @@ def test_verdicts_depend_on_the_document_alone_not_on_what_was_cleaned_before(
     assert typo(crowded) == first == []  # still past the budget in this document
     # and the pipeline's second pass (forced by a trailing space) changes nothing
     assert typo("A line. \n" + crowded) == []
+
+
+# --- the tables in the on-disk cache --------------------------------------------------
+
+# words of every kind the lexicon tells apart: English, rare English (a listed
+# misspelling among them), typos, source-language words, half-translated
+# compounds, unknown words and a lone surrogate
+_PROBES = (
+    "isolation", "government", "window", "matinée",
+    "improvment", "windowsill", "gloaming",
+    "isloation", "wrold", "goverment", "recieve", "shqre",
+    "trottoir", "mairie", "haushalt", "landesstraße", "schubser", "fietspad", "samochód",
+    "goûter", "сегодня", "khorosho",
+    "gleisbed", "bundespolists",
+    "frobzwick", "qzbcdfgh", "x\ud800y",
+)  # fmt: skip
+
+
+def _tables(lex: lexicon.Lexicons) -> dict[str, object]:
+    """Every table ``lex`` loads on ordinary text, in a comparable form."""
+    tables: dict[str, object] = {
+        "en": lex.en.to_bytes(),
+        "common": lex.common,
+        "en_common": lex.en_common,
+        "typo": lex.typo_index.to_bytes(),
+    }
+    for lang in lexicon.SOURCES:
+        tables[f"source-{lang}"] = lex.source(lang).to_bytes()
+        tables[f"function-{lang}"] = lex.function_words(lang)
+    for lang in lexicon.COMPOUND_LANGS:
+        tables[f"prefixes-{lang}"] = lex.prefixes(lang).to_parts()
+    return tables
+
+
+def _verdicts(lex: lexicon.Lexicons) -> dict[str, object]:
+    """What the lexicon says of each probe word when ``lex`` holds the tables."""
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(lexicon, "LEXICONS", lex)
+        m.setattr(lexicon, "_JUDGED", {})
+        return {
+            w: (
+                lexicon.judge(w, lexicon.SOURCES),
+                lexicon.german_noun(w),
+                lex.en.get(w, -1.0),
+                w in lex.en,
+                lexicon.typo_candidates(w),
+            )
+            for w in _PROBES
+        }
+
+
+def _no_word_lists(lang: str, floor: float = 0.0):
+    raise AssertionError(f"the {lang} list was read: a table was built, not loaded")
+
+
+@pytest.fixture(scope="module")
+def warm_cache(tmp_path_factory: pytest.TempPathFactory):
+    """A cache folder that a cold build filled, with that build's tables and verdicts."""
+    folder = tmp_path_factory.mktemp("lexicon-cache")
+    with pytest.MonkeyPatch.context() as m:
+        m.setenv("TEXTFIX_CACHE_DIR", str(folder))
+        cold = lexicon.Lexicons()
+        tables = _tables(cold)
+        verdicts = _verdicts(cold)
+    return folder, tables, verdicts
+
+
+def test_a_warm_cache_gives_the_tables_and_verdicts_of_a_cold_build(
+    warm_cache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder, tables, verdicts = warm_cache
+    names = sorted(p.name.rsplit("-", 1)[0] for p in folder.glob("lexicon-*.bin"))
+    assert names == sorted(
+        f"lexicon-{name}" for name in tables if name not in ("common", "en_common")
+    )
+    monkeypatch.setenv("TEXTFIX_CACHE_DIR", str(folder))
+    monkeypatch.setattr(lexicon, "_buckets", _no_word_lists)  # every table is read back
+    warm = lexicon.Lexicons()
+    assert _tables(warm) == tables
+    assert _verdicts(warm) == verdicts
+    # and the verdicts are the lexicon's usual ones
+    kinds = {w: (v[0].kind if v[0] else None) for w, v in verdicts.items()}
+    assert kinds["isolation"] is None and kinds["matinée"] is None
+    assert verdicts["isloation"][0].other == "isolation" and kinds["wrold"] == "typo"
+    assert verdicts["improvment"][0].rare and kinds["windowsill"] is None
+    assert verdicts["trottoir"][0].lang == "fr" and verdicts["сегодня"][0].lang == "ru"
+    assert verdicts["khorosho"][0].lang == "ru" and verdicts["samochód"][0].lang == "pl"
+    assert verdicts["schubser"][1] >= lexicon.GERMAN_NOUN  # a German noun
+    assert kinds["gleisbed"] == kinds["landesstraße"] == "compound"
+    assert kinds["frobzwick"] == "unknown"
+    assert verdicts["x\ud800y"][2] == -1.0  # looked up, not found, no error
+
+
+_CHILD = """
+import sys
+from textfix.fixers import lexicon
+from textfix.model import Document
+from textfix.options import Options
+
+text = sys.stdin.read()
+items = lexicon.build(Options()).run(Document(text))
+print([(text[i.start : i.end], i.rule, i.message) for i in items])
+print(sorted(name for name in ("wordfreq", "msgpack") if name in sys.modules))
+"""
+
+
+def test_a_fresh_process_reads_the_tables_without_wordfreq_or_msgpack(warm_cache) -> None:
+    folder, _, _ = warm_cache
+    text = (
+        "The old wrold was kind to us. Traffic left the Landesstraße early, and the "
+        "crew inspected the gleisbed. She quoted « il faut goûter avant de juger » "
+        "before we stopped for a goûter near the trottoir."
+    )
+    expected = [(text[i.start : i.end], i.rule, i.message) for i in run(text)]
+    assert [found for found, _, _ in expected] == [
+        "wrold", "Landesstraße", "gleisbed", "goûter", "trottoir"
+    ]  # fmt: skip
+
+    def child(cache_dir: str) -> list[str]:
+        env = {**os.environ, "TEXTFIX_CACHE_DIR": cache_dir}
+        done = subprocess.run(
+            [sys.executable, "-c", _CHILD],
+            input=text,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            env=env,
+            check=True,
+        )
+        return done.stdout.splitlines()
+
+    assert child(str(folder)) == [repr(expected), "[]"]
+    # with the cache off, the same verdicts from the word lists (read with msgpack)
+    assert child("off") == [repr(expected), "['msgpack']"]
+
+
+def test_a_damaged_or_unreadable_entry_is_rebuilt(
+    warm_cache, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder, tables, _ = warm_cache
+    copy = tmp_path / "cache"
+    shutil.copytree(folder, copy)
+    monkeypatch.setenv("TEXTFIX_CACHE_DIR", str(copy))
+    # a torn file (its checksum fails)
+    (entry,) = copy.glob("lexicon-prefixes-de-*.bin")
+    entry.write_bytes(entry.read_bytes()[:-1000])
+    # an entry stored under the right key whose data is not a table
+    key = lexicon._cache_key("function", ("fr", "en"), lexicon.FUNCTION_WORD)
+    assert lexicon.cache.store("lexicon-function-fr", key, b"\x00not marshal data")
+    rebuilt = lexicon.Lexicons()
+    assert rebuilt.prefixes("de").to_parts() == tables["prefixes-de"]
+    assert rebuilt.function_words("fr") == tables["function-fr"]
+    # both were stored again, whole: a later process reads them back
+    monkeypatch.setattr(lexicon, "_buckets", _no_word_lists)
+    again = lexicon.Lexicons()
+    assert again.prefixes("de").to_parts() == tables["prefixes-de"]
+    assert again.function_words("fr") == tables["function-fr"]
+
+
+def test_a_changed_format_or_constant_is_a_new_entry(
+    warm_cache, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder, tables, _ = warm_cache
+    copy = tmp_path / "cache"
+    shutil.copytree(folder, copy)
+    monkeypatch.setenv("TEXTFIX_CACHE_DIR", str(copy))
+    read: list[str] = []
+    buckets = lexicon._buckets
+
+    def counted(lang: str, floor: float = 0.0):
+        read.append(lang)
+        return buckets(lang, floor)
+
+    monkeypatch.setattr(lexicon, "_buckets", counted)
+    # another format: the English tables are built again, the same
+    monkeypatch.setattr(lexicon, "CACHE_FORMAT", lexicon.CACHE_FORMAT + 1)
+    lex = lexicon.Lexicons()
+    assert (lex.en.to_bytes(), lex.common, lex.en_common) == (
+        tables["en"],
+        tables["common"],
+        tables["en_common"],
+    )
+    assert read == ["en"]
+    monkeypatch.undo()
+    monkeypatch.setenv("TEXTFIX_CACHE_DIR", str(copy))
+    monkeypatch.setattr(lexicon, "_buckets", counted)
+    # a constant that shapes a table: read again, and different
+    monkeypatch.setattr(lexicon, "_PREFIX_FLOOR", 3.0)
+    monkeypatch.setattr(lexicon, "FUNCTION_WORD", 4.5)
+    read.clear()
+    lex = lexicon.Lexicons()
+    shallow, fewer = lex.prefixes("de"), lex.function_words("fr")
+    assert read == ["de", "fr"]
+    deep = lexicon.SortedWords.from_parts(tables["prefixes-de"])
+    assert 0 < len(shallow) < len(deep) and set(shallow) < set(deep)
+    assert (
+        0 < len(fewer) < len(tables["function-fr"])
+        and fewer.items() <= tables["function-fr"].items()
+    )
+    # and back at the usual values the usual entries are read, nothing is built
+    monkeypatch.setattr(lexicon, "_PREFIX_FLOOR", 2.5)
+    monkeypatch.setattr(lexicon, "FUNCTION_WORD", 4.0)
+    read.clear()
+    lex = lexicon.Lexicons()
+    assert lex.prefixes("de").to_parts() == tables["prefixes-de"]
+    assert lex.function_words("fr") == tables["function-fr"]
+    assert read == []
+
+
+@pytest.mark.parametrize("where", ["off", "unwritable"])
+def test_without_a_usable_cache_the_tables_are_built_in_memory(
+    warm_cache, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    _, tables, _ = warm_cache
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("TEXTFIX_CACHE_DIR", "off" if where == "off" else str(blocker / "cache"))
+    lex = lexicon.Lexicons()  # (the subprocess test above builds every table with it off)
+    assert lex.prefixes("de").to_parts() == tables["prefixes-de"]
+    assert lex.prefixes("nl").to_parts() == tables["prefixes-nl"]
+    assert blocker.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_the_word_hash_is_the_same_in_every_process() -> None:
+    words = ["isloation", "Landesstraße", "сегодня", "x\ud800y", ""]
+    code = (
+        "from textfix.fixers.lexicon import _word_hash\n"
+        f"print([(_word_hash(w), hash(w)) for w in {words!r}])"
+    )
+
+    def hashes(seed: str) -> list[tuple[int, int]]:
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+        )
+        return ast.literal_eval(out.stdout)
+
+    one, two = hashes("1"), hashes("2")
+    assert [h for h, _ in one] == [h for h, _ in two] == list(map(lexicon._word_hash, words))
+    assert [s for _, s in one][:3] != [s for _, s in two][:3]  # while hash() is salted
+    assert all(0 <= h < 1 << 40 for h, _ in one)
+    # the C-mapped hashing of a whole list gives the same values
+    assert list(lexicon._word_hashes(words)) == [h for h, _ in one]
+    assert len({h for h, _ in one}) == len(words)
+
+
+def test_tables_survive_their_byte_forms() -> None:
+    table = lexicon.HashedWords(["straße", "zug", "gleis"], [5, 7, 9])
+    back = lexicon.HashedWords.from_bytes(table.to_bytes())
+    assert [back.bucket(w) for w in ("straße", "zug", "gleis", "bahn")] == [5, 7, 9, -1]
+    words = lexicon.SortedWords(["gleisbett", "landesstraße", "zug"])
+    assert list(lexicon.SortedWords.from_parts(words.to_parts())) == list(words)
+    with pytest.raises(ValueError):
+        lexicon.SortedWords.from_parts(("gleisbett\nzug", words.to_parts()[1]))
+    with pytest.raises(TypeError):
+        lexicon.HashedWords.from_bytes("not bytes")
