@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
+import regex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -621,3 +623,107 @@ def test_names_with_expanding_letters_never_break_the_fixer(names: list[str]) ->
     text = " ".join(f"Then {n} spoke." for n in names + names[:2])
     result = textfix.clean(text, select=["entities"])
     assert apply_edits(text, result.edits) == result.text
+
+
+# --- word frequencies: the lexicon's English table gives wordfreq's answer ----------
+
+_WORD_PIECES = [
+    "kim",
+    "Jong",
+    "un",
+    "o",
+    "neill",
+    "d",
+    "arc",
+    "qu",
+    "il",
+    "the",
+    "Pyongyang",
+    "zzqx",
+    "Łódź",
+    "Ølsen",
+    "José",
+    "Jose\u0301",
+    "straße",
+    "İstanbul",
+    "ﬃ",
+    "ΐ",
+    "Αθήνα",
+    "Москва",
+    "ŉ",
+    "ǰ",
+    "שלום",
+    "東京",
+    "Müller",
+    "ÿ",
+    "œuvre",
+    "h",
+    "y",
+]
+_words = st.lists(
+    st.tuples(st.sampled_from(_WORD_PIECES), st.sampled_from(["", "-", "'", "’"])),
+    min_size=1,
+    max_size=4,
+).map(lambda parts: "".join(p + sep for p, sep in parts).rstrip("-'’") or "kim")
+
+
+@settings(max_examples=400, deadline=None)
+@given(_words)
+def test_zipf_is_what_wordfreq_says(word: str) -> None:
+    from wordfreq import zipf_frequency
+
+    assert entities._zipf.__wrapped__(word) == zipf_frequency(word, "en")
+
+
+def test_zipf_of_hyphenated_elided_and_accented_words() -> None:
+    from wordfreq import zipf_frequency
+
+    words = ["Jean-Paul", "d'Arc", "d’Arc", "O'Neill", "qu'il", "don't", "you’re", "Łódź", "hé"]
+    words += ["Pyongyan", "Medvedew", "Moskow", "Marrow", "Kim-jong-un", "l'état", "Ølsen"]
+    for word in words:
+        assert entities._zipf.__wrapped__(word) == zipf_frequency(word, "en"), word
+    assert entities._en_tokens("d'Arc") == ["d", "arc"]
+    assert entities._en_tokens("Jean-Paul") == ["jean", "paul"]
+    assert entities._en_tokens("d’Arc") == ["d'arc"]
+    assert entities._en_tokens("東京") is None  # wordfreq decides
+
+
+def test_plain_letters_split_as_wordfreq_splits_them() -> None:
+    """Every letter the table path accepts, next to hyphens, apostrophes and vowels."""
+    import unicodedata
+
+    from wordfreq.tokens import lossy_tokenize
+
+    plain = regex.compile(entities._PLAIN_LETTER, regex.V1)
+    letters = [chr(c) for c in range(0x110000) if plain.fullmatch(chr(c))]
+    assert len(letters) > 1000
+    for c in letters:
+        for word in (c, f"a{c}b", f"{c}'a", f"d'{c}", f"a'{c}e", f"{c}{c}'e", f"x{c}-y", f"{c}’e"):
+            tokens = entities._en_tokens(word)
+            if tokens is not None:
+                assert tokens == lossy_tokenize(word, "en"), (word, unicodedata.name(c, ""))
+
+
+def test_ordinary_text_never_asks_wordfreq(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Names in English text are looked up in the lexicon's table, never in wordfreq's."""
+    from textfix.fixers.lexicon import LEXICONS
+
+    LEXICONS.en  # noqa: B018 - the table loads first (it may read wordfreq's data)
+    monkeypatch.setitem(sys.modules, "wordfreq", None)  # importing it now fails
+
+    def refuse(word: str) -> float:
+        raise AssertionError(f"asked wordfreq about {word!r}")
+
+    monkeypatch.setattr(entities, "_wordfreq_zipf", refuse)
+    entities._zipf.cache_clear()
+    try:
+        text = (
+            "Envoys met in Kędzierzyn. Officials in Kędzierzyn replied. Then Kedzierzyn agreed. "
+            "O'Neill spoke. D'Arcy left. Jean-Paul waved. Straße ran. Müller sat; Muller "
+            "stood. Officials said so. Moskow agreed, after Moscow and Moscow. Łódź won.\n"
+            "Athens is Αθήνα. Moscow is Москва."
+        )
+        found = run(text) + run(SEED.read_text(encoding="utf-8"))
+        assert any(isinstance(e, textfix.Edit) and e.replacement == "Kędzierzyn" for e in found)
+    finally:
+        entities._zipf.cache_clear()

@@ -84,7 +84,9 @@ bounds the memory one document takes.
 from __future__ import annotations
 
 import bisect
+import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -92,6 +94,7 @@ from functools import lru_cache
 
 import regex
 
+from textfix.fixers.lexicon import LEXICONS
 from textfix.model import Document, Edit, Example, Fixer, Flag, Rule
 from textfix.options import Options
 from textfix.packs import RulePackError, line_of, parse_toml, read_source
@@ -275,9 +278,75 @@ MAX_CANDIDATES = 24
 
 @lru_cache(maxsize=65536)
 def _zipf(word: str) -> float:
+    """wordfreq's ``zipf_frequency(word, "en")``, read from the lexicon's English table.
+
+    The lexicon fixer holds wordfreq's English list already; asking wordfreq
+    would load a second copy. wordfreq looks a word up as the tokens its
+    tokenizer makes of it: for a word of Latin, Greek or Cyrillic letters,
+    hyphens and apostrophes (every name this fixer meets in English text)
+    :func:`_en_tokens` makes the same tokens, and several tokens combine as
+    wordfreq combines them. Any other word is handed to wordfreq itself.
+    """
+    tokens = _en_tokens(word)
+    if tokens is None:
+        return _wordfreq_zipf(word)
+    en = LEXICONS.en
+    one_over = 0.0
+    for token in tokens:
+        z = en.get(token, -1.0)
+        if z < 0.0:
+            return 0.0  # wordfreq: any unknown token makes the word unknown
+        # the token's frequency bucket, and wordfreq's frequency for it
+        one_over += 1.0 / 10 ** (-round((9 - z) * 100) / 100)
+    if not tokens:
+        return 0.0
+    return _freq_to_zipf(1.0 / one_over)
+
+
+def _freq_to_zipf(freq: float) -> float:
+    """A frequency as wordfreq rounds it (three significant digits, at least
+    Zipf 0) and turns it into a Zipf value (two decimals)."""
+    freq = max(freq, 1e-9)
+    freq = round(freq, math.floor(-math.log(freq, 10)) + 3)
+    return round(math.log(freq, 10) + 9, 2)
+
+
+def _wordfreq_zipf(word: str) -> float:
     from wordfreq import zipf_frequency
 
     return zipf_frequency(word, "en")
+
+
+#: a case-folded word of Latin, Greek or Cyrillic letters, its hyphens and
+#: apostrophes between letters: wordfreq's tokenizer splits it at hyphens only
+#: (Unicode word breaks), and splits off a French elision (``d'`` before a vowel)
+_PLAIN_LETTER = r"[[\p{Latin}\p{Greek}\p{Cyrillic}]&&\p{L}]"
+_PLAIN_WORD = regex.compile(rf"{_PLAIN_LETTER}++(?:[-'’]{_PLAIN_LETTER}++)*+", regex.V1)
+# wordfreq's tokenizer starts a token "\w\w?'" before these (its INITIAL_VOWEL_EXPR)
+_ELISION = regex.compile(
+    r"\w\w?'(?=[AEHIOUYÁÉÍÓÚÀÈÌÒÙÂÊÎÔÛÅÏÖŒaehiouyáéíóúàèìòùâêîôûåïöœ])", regex.V1 | regex.WORD
+)
+
+
+def _en_tokens(word: str) -> list[str] | None:
+    """The tokens wordfreq looks ``word`` up as in English, or ``None`` for a
+    word with other characters (wordfreq alone knows how it splits those).
+
+    wordfreq normalises (NFC), case-folds, tokenizes the NFC form, strips
+    straight apostrophes from each token's ends, case-folds it again and
+    straightens curly apostrophes.
+    """
+    text = unicodedata.normalize("NFC", unicodedata.normalize("NFC", word).casefold())
+    if _PLAIN_WORD.fullmatch(text) is None:
+        return None
+    tokens = []
+    for piece in text.split("-"):
+        start = 0
+        while (m := _ELISION.match(piece, start)) is not None:
+            tokens.append(piece[start : m.end()])
+            start = m.end()
+        tokens.append(piece[start:])
+    return [t.strip("'").casefold().replace("’", "'") for t in tokens]
 
 
 @lru_cache(maxsize=1 << 18)
