@@ -321,12 +321,10 @@ def _word_hash(word: str) -> int:
 
 
 def _word_hashes(words: Iterable[str]) -> Iterator[int]:
-    """:func:`_word_hash` of each word, every step mapped in C."""
-    words = words if isinstance(words, list) else list(words)
-    try:
-        data = list(map(str.encode, words))
-    except UnicodeEncodeError:
-        data = list(map(str.encode, words, repeat("utf-8"), repeat("surrogatepass")))
+    """:func:`_word_hash` of each word, every step mapped in C (and lazily: no list
+    of encoded words is kept; "surrogatepass" gives the bytes of a strict encoding
+    for every word that has one)."""
+    data = map(str.encode, words, repeat("utf-8"), repeat("surrogatepass"))
     digests = map(_blake2s.digest, map(_blake2s, data))
     return map(operator.and_, map(_from_bytes, digests, repeat("little")), repeat(_HASH_MASK))
 
