@@ -85,12 +85,14 @@ from __future__ import annotations
 
 import bisect
 import math
+import operator
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress, islice, repeat
 
 import regex
 
@@ -197,9 +199,52 @@ _TOKEN = rf"\p{{Lu}}{_TOKEN_TAIL}"
 _PARTICLES = "de|del|della|der|den|di|da|das|dos|du|la|le|van|von|bin|ibn|ben|ter|ten|zu|af|av"
 _ARABIC_ARTICLES = "al|el|ad|an|ar|as|ash|at|az|ud|ul"
 _PARTICLE_INITIALS = "".join(sorted({w[0] for w in f"{_PARTICLES}|{_ARABIC_ARTICLES}".split("|")}))
+
+
+def _prefix_tree(words: Iterable[str]) -> str:
+    """An alternation of ``words`` written as a prefix tree (``d(?:e(?:l(?:la)?|[nr])?|...)``).
+
+    It matches what the plain alternation matches; the engine tries one branch
+    per letter instead of every word in turn, after every space that follows a name.
+    """
+    tree: dict = {}
+    for w in words:
+        node = tree
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        # letters that end a word and go no further share one class
+        leaves = [ch for ch, child in sorted(node.items()) if ch and list(child) == [""]]
+        atom = _char_class(leaves) if len(leaves) > 1 else regex.escape(leaves[0]) if leaves else ""
+        branches = [atom] if atom else []
+        branches += [
+            regex.escape(ch) + emit(child)
+            for ch, child in sorted(node.items())
+            if ch and ch not in leaves
+        ]
+        if not branches:
+            return ""
+        if len(branches) > 1:
+            body = f"(?:{'|'.join(branches)})"
+        elif branches[0] == atom:
+            body = atom  # one letter or one class
+        else:
+            body = f"(?:{branches[0]})" if "" in node else branches[0]
+        return f"{body}?" if "" in node else body
+
+    return emit(tree)
+
+
+def _char_class(chars: Iterable[str]) -> str:
+    return "[" + "".join(regex.escape(c, special_only=False) for c in sorted(chars)) + "]"
+
+
 _MENTION_REST = (
     rf"(?<![\p{{L}}\p{{M}}\d_'’-]\p{{Lu}}){_TOKEN_TAIL}"
-    rf"(?:[ \u00a0](?:(?:{_PARTICLES})[ \u00a0])*+(?:(?:{_ARABIC_ARTICLES})-)?+{_TOKEN})*+"
+    rf"(?:[ \u00a0](?:(?:{_prefix_tree(_PARTICLES.split('|'))})[ \u00a0])*+"
+    rf"(?:(?:{_prefix_tree(_ARABIC_ARTICLES.split('|'))})-)?+{_TOKEN})*+"
     r"(?![\d_])"
 )
 _MENTION_BODY = rf"\p{{Lu}}{_MENTION_REST}"
@@ -209,10 +254,6 @@ _SPLIT = regex.compile(r"[^ \u00a0]++")
 _OPENERS = frozenset(" \t\"'“”‘’«»([{*_#>–—-")
 _ENDERS = frozenset(".!?:;…\n\r")
 _MAX_OPENERS = 12
-
-
-def _char_class(chars: Iterable[str]) -> str:
-    return "[" + "".join(regex.escape(c, special_only=False) for c in sorted(chars)) + "]"
 
 
 # One scan finds the mentions and which of them start a sentence: the second
@@ -965,17 +1006,9 @@ class _Names:
     @classmethod
     def survey(cls, doc: Document, lo: int, hi: int) -> _Names | None:
         text = doc.text
-        m0 = _SCAN.search(text, lo, hi)
-        if m0 is None:
+        every = _scan(doc, lo, hi)
+        if every is None:
             return None
-        g0, end0 = m0.groups("")
-        found = _SCAN.findall(text, m0.end(), hi)
-        every: dict[tuple[str, str], int] = {}
-        _count_elements(every, found)
-        # the start of the text makes its first mention sentence-initial too
-        if not end0 and _starts_sentence(text, m0.start()):
-            end0 = "\n"
-        every[g0, end0] = every.get((g0, end0), 0) + 1
         self = cls(doc, lo, hi)
         # a function word alone at the start of a sentence is no name: set aside
         # in C (most sentences start so)
@@ -991,12 +1024,6 @@ class _Names:
             for (g, end), c in every.items():
                 if end:
                     initial[g] = initial.get(g, 0) + c
-        if doc.protected:
-            for _, g, starts in _mentions_on_protected(doc, lo, hi):
-                if starts:
-                    initial[g] = initial.get(g, 0) - 1
-                else:
-                    plain[g] -= 1
         # A sentence's first word is part of the name unless it is a function
         # word, or a common word the document also writes in lower case
         # ("Relations between Kim..."); a word alone is dropped too when the
@@ -1165,32 +1192,53 @@ def _tokens(mention: str) -> list[str]:
     return (mention if "\u00a0" not in mention else mention.replace("\u00a0", " ")).split(" ")
 
 
-def _mentions_on_protected(doc: Document, lo: int, hi: int) -> list[tuple[int, str, bool]]:
-    """``(start, mention, sentence-initial)`` of the mentions in ``text[lo:hi]`` that
-    touch a protected span."""
+def _scan(doc: Document, lo: int, hi: int) -> dict[tuple[str, str], int] | None:
+    """How often each ``(mention, sentence end before it)`` occurs in ``text[lo:hi]``,
+    leaving out the mentions that share a character with a protected span
+    (``None`` when the section holds no mention at all).
+
+    One ``findall`` when no protected span can touch a name; otherwise one scan
+    whose matches are checked against the spans by bisection, all in C, in
+    batches (a section may hold a million mentions).
+    """
     text = doc.text
+    m0 = _SCAN.search(text, lo, hi)
+    if m0 is None:
+        return None
     spans = doc.protected
-    if lo > 0 or hi < len(text):
+    if spans and (lo > 0 or hi < len(text)):
         spans = [(s, e) for s, e in spans if e > lo and s < hi]
-    if len(spans) > _FEW_PLACES:
-        # many spans: one scan of the section, walked along with them
-        out = []
-        i, n = 0, len(spans)
-        for m in _SCAN.finditer(text, lo, hi):
-            s, e = m.span()
-            while spans[i][1] <= s:
-                i += 1
-                if i == n:
-                    return out
-            if spans[i][0] < e:
-                initial = bool(m.group(2)) or (s <= _MAX_OPENERS and _starts_sentence(text, s))
-                out.append((s, m.group(1), initial))
-        return out
-    touchy = _TOUCHY.search
-    spans = [(s, e) for s, e in spans if touchy(text, s, e)]
-    if not spans:
-        return []
-    return [(s, g, _starts_sentence(text, s)) for s, g in _mentions_touching(text, spans, lo, hi)]
+    every: dict[tuple[str, str], int] = {}
+    span_starts = [s for s, _ in spans]
+    span_ends = [e for _, e in spans]
+    if any(map(_TOUCHY.search, repeat(text), span_starts, span_ends)):
+        span_starts.append(len(text) + 1)
+        found = _SCAN.finditer(text, m0.end(), hi)
+        while batch := list(islice(found, _BATCH)):
+            # clear of the spans: the first span that ends after the mention's
+            # start starts at or after its end
+            after = map(bisect.bisect_right, repeat(span_ends), map(_Match.start, batch))
+            clear = map(operator.ge, map(span_starts.__getitem__, after), map(_Match.end, batch))
+            _count_elements(every, map(_Match.groups, compress(batch, clear), repeat("")))
+        if not doc.overlaps_protected(*m0.span()):
+            _count_first(every, text, m0)
+        return every
+    _count_elements(every, _SCAN.findall(text, m0.end(), hi))
+    _count_first(every, text, m0)
+    return every
+
+
+def _count_first(every: dict[tuple[str, str], int], text: str, m0: regex.Match[str]) -> None:
+    g0, end0 = m0.groups("")
+    # the start of the text makes its first mention sentence-initial too
+    if not end0 and _starts_sentence(text, m0.start()):
+        end0 = "\n"
+    every[g0, end0] = every.get((g0, end0), 0) + 1
+
+
+_Match = type(regex.match("", ""))
+#: matches checked against the protected spans at a time
+_BATCH = 4096
 
 
 # Whether a mention can share a character with a span: it either starts inside
