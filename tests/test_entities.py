@@ -573,26 +573,37 @@ def test_lowercase_words_of_a_frequent_substring() -> None:
     assert entities._lowercase_words(text + "kim", 0, len(text) + 3, {"kim"}) == {"kim"}
 
 
+_tokens = st.text(alphabet="abcdß", min_size=3, max_size=9)
+
+
 @settings(max_examples=400, deadline=None)
-@given(st.text(alphabet="abcd", min_size=3, max_size=12), st.data())
-def test_one_edit_apart_means_sharing_the_ends_the_filter_looks_at(o: str, data) -> None:
-    # the cheap test before the deletion index: the first or last letters
-    kind = data.draw(st.sampled_from(["sub", "swap", "ins", "del"]))
-    i = data.draw(st.integers(0, len(o) - 1))
-    c = data.draw(st.sampled_from("abcde"))
-    if kind == "sub":
-        d = o[:i] + c + o[i + 1 :]
-    elif kind == "swap":
-        d = o[:i] + o[i + 1 : i + 2] + o[i : i + 1] + o[i + 2 :]
-    elif kind == "ins":
-        d = o[:i] + c + o[i:]
-    else:
-        d = o[:i] + o[i + 1 :]
-    if len(d) < entities.MIN_PART or _one_edit(o, d) is None:
-        return
-    k = entities._shared_end(len(o))
-    assert k >= min(3, (len(o) - 1) // 2)
-    assert o[:k] == d[:k] or o[-k:] == d[-k:]
+@given(
+    st.lists(_tokens, max_size=12, unique=True),
+    st.lists(_tokens, max_size=40, unique=True),
+    st.sampled_from([0, 400, 10**6]),
+    st.sampled_from([1, 3, 24]),
+)
+def test_neighbours_are_what_comparing_every_pair_finds(
+    rare: list[str], common: list[str], few: int, crowd: int
+) -> None:
+    # tokens seen twice are rare and frequent at once
+    common = common + rare[: len(rare) // 2]
+    old = entities._FEW_PAIRS, entities.MAX_CANDIDATES
+    entities._FEW_PAIRS, entities.MAX_CANDIDATES = few, crowd  # the index, or pair by pair
+    try:
+        assert entities._neighbours(rare, common) == entities._neighbours_plain(rare, common)
+    finally:
+        entities._FEW_PAIRS, entities.MAX_CANDIDATES = old
+
+
+def test_neighbours_of_a_misspelt_name() -> None:
+    common = ["pyongyang", "seoul", "kim", "jong"]
+    assert entities._neighbours(["pyongyan", "seoull", "tokyo"], common) == {
+        "pyongyan": ["pyongyang"],
+        "seoull": ["seoul"],
+    }
+    # seen twice, a token is one of the frequent ones too: it is not its own neighbour
+    assert entities._neighbours(["seoul"], common) == {}
 
 
 def test_limits_are_applied_in_text_order(monkeypatch: pytest.MonkeyPatch) -> None:

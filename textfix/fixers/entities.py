@@ -92,7 +92,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import compress, islice, repeat
+from itertools import chain, compress, islice, repeat
 
 import regex
 
@@ -395,31 +395,6 @@ def _skel(surface: str) -> str:
     return surface.casefold().translate(_SKELETON)
 
 
-def _shared_end(n: int) -> int:
-    """How many first or last letters a token of ``n`` letters shares with any
-    token one edit away (as many as the filter before the index looks at)."""
-    return min(3, max(1, (n - 1) // 2))
-
-
-#: by length; tokens are compared case-folded, and folding can triple a letter ("ß" -> "ss",
-#: "ﬃ" -> "ffi"), so the table covers three times the longest token
-_SHARED_END = tuple(map(_shared_end, range(3 * MAX_TOKEN_LETTERS + 1)))
-
-
-def _has_neighbour(o: str, common: list[str], k: int) -> bool:
-    """Whether a token of ``common`` is one edit from ``o`` (sharing ``k`` end letters)."""
-    n = len(o)
-    head, tail = o[:k], o[-k:]
-    for d in common:
-        if (
-            -2 < len(d) - n < 2
-            and (d[:k] == head or d[-k:] == tail)
-            and _one_edit(o, d) is not None
-        ):
-            return True
-    return False
-
-
 def _one_edit(a: str, b: str) -> tuple[str, int] | None:
     """``(kind, position)`` when ``a`` and ``b`` are one edit apart, else ``None``.
 
@@ -442,6 +417,73 @@ def _one_edit(a: str, b: str) -> tuple[str, int] | None:
     if la < lb:
         return ("ins", i) if a[i:] == b[i + 1 :] else None
     return ("del", i) if a[i + 1 :] == b[i:] else None
+
+
+@lru_cache(maxsize=1 << 14)
+def _keys(token: str) -> frozenset[str]:
+    """``token`` and its one-letter deletions: two tokens one edit apart
+    (substitution, insertion, deletion or swap) share one of these."""
+    return frozenset([token, *(token[:i] + token[i + 1 :] for i in range(len(token)))])
+
+
+def _neighbours(rare: list[str], common: list[str]) -> dict[str, list[str]]:
+    """For each rare token that has them, the frequent tokens one edit from it,
+    sorted (at most ``MAX_NEIGHBOURS``; a token sharing a deletion key with more
+    than ``MAX_CANDIDATES`` frequent ones, itself included, is too crowded to decide).
+
+    Does what :func:`_neighbours_plain` does. Most rare tokens share no
+    deletion key with any frequent one: they are set aside with set operations
+    in C over the cached keys, and only the others are compared.
+    """
+    holders: dict[str, int] = {}
+    _count_elements(holders, chain.from_iterable(map(_keys, common)))
+    frequent = set(common)
+    shared: set[str] | None = None
+    candidates = []
+    for o in rare:
+        if o not in frequent:
+            if not holders.keys().isdisjoint(_keys(o)):
+                candidates.append(o)
+            continue
+        # a token seen twice is rare and frequent at once: its own keys do not count
+        if shared is None:
+            shared = set(compress(holders, map((1).__lt__, holders.values())))
+        if not shared.isdisjoint(_keys(o)):
+            candidates.append(o)
+    if not candidates:
+        return {}
+    if len(candidates) * len(common) > _FEW_PAIRS:
+        # a one-deletion index of the frequent tokens
+        index: dict[str, list[str]] = {}
+        for d in common:
+            for key in _keys(d):
+                index.setdefault(key, []).append(d)
+        near_of = ({d for key in _keys(o) for d in index.get(key, ())} for o in candidates)
+    else:
+        near_of = ({d for d in common if not _keys(o).isdisjoint(_keys(d))} for o in candidates)
+    out: dict[str, list[str]] = {}
+    for o, found in zip(candidates, near_of, strict=True):
+        if len(found) > MAX_CANDIDATES:
+            continue  # a crowded neighbourhood: too many names to decide
+        found.discard(o)
+        near = sorted(d for d in found if _one_edit(o, d) is not None)
+        if 0 < len(near) <= MAX_NEIGHBOURS:
+            out[o] = near
+    return out
+
+
+def _neighbours_plain(rare: list[str], common: list[str]) -> dict[str, list[str]]:
+    """:func:`_neighbours` the plain way: every rare token against every frequent one."""
+    out: dict[str, list[str]] = {}
+    for o in rare:
+        keys = {o, *(o[:i] + o[i + 1 :] for i in range(len(o)))}
+        found = {d for d in common if keys & {d, *(d[:i] + d[i + 1 :] for i in range(len(d)))}}
+        if len(found) > MAX_CANDIDATES:
+            continue
+        near = sorted(d for d in found if d != o and _one_edit(o, d) is not None)
+        if 0 < len(near) <= MAX_NEIGHBOURS:
+            out[o] = near
+    return out
 
 
 def _starts_sentence(text: str, pos: int) -> bool:
@@ -730,59 +772,7 @@ class EntitiesFixer(Fixer):
         rare = rare[:MAX_RARE]
         common.sort(key=lambda s: -fcount[s])
         common = common[:MAX_DOMINANT]
-        # A token of n letters one edit from another shares with it its first or
-        # its last (n - 1) // 2 letters (at least one; a swap in the middle
-        # leaves the fewest): a cheap test that leaves few rare tokens to look up
-        heads = {s[:k] for s in common for k in (1, 2, 3)}
-        tails = {s[-k:] for s in common for k in (1, 2, 3)}
-        ends = _SHARED_END
-        rare = [o for o in rare if o[: ends[len(o)]] in heads or o[-ends[len(o)] :] in tails]
-        if not rare:
-            return {}
-        if len(rare) * len(common) <= _FEW_PAIRS:
-            # few enough pairs to ask directly whether one is a single edit apart
-            rare = [o for o in rare if _has_neighbour(o, common, ends[len(o)])]
-        else:
-            # which of them share a one-deletion key with another frequent token
-            # at all (a token seen twice is rare and frequent at once: its own
-            # keys do not count; a token's own repeated deletion, "aab" -> "ab"
-            # twice, only lets more through)
-            holders: dict[str, int] = {}
-            _count_elements(holders, common)
-            _count_elements(holders, [s[:i] + s[i + 1 :] for s in common for i in range(len(s))])
-            shared = {k for k, n in holders.items() if n > 1}
-            frequent = set(common)
-            rare = [
-                o
-                for o in rare
-                if not (shared if o in frequent else holders.keys()).isdisjoint(
-                    [o, *[o[:i] + o[i + 1 :] for i in range(len(o))]]
-                )
-            ]
-        if not rare:
-            return {}
-        # a one-deletion index of the tokens that could be a dominant spelling
-        index: dict[str, list[str]] = {}
-        for s in common:
-            index.setdefault(s, []).append(s)
-            for i in range(len(s)):
-                index.setdefault(s[:i] + s[i + 1 :], []).append(s)
-        neighbours: dict[str, list[str]] = {}
-        for o in rare:
-            found: set[str] = set()
-            for key in (o, *(o[:i] + o[i + 1 :] for i in range(len(o)))):
-                hit = index.get(key)
-                if hit is not None:
-                    found.update(hit)
-                    if len(found) > MAX_CANDIDATES:
-                        break  # a crowded neighbourhood: too many names to decide
-            else:
-                found.discard(o)
-            if len(found) > MAX_CANDIDATES or not found:
-                continue
-            near = sorted(d for d in found if _one_edit(o, d) is not None)
-            if 0 < len(near) <= MAX_NEIGHBOURS:
-                neighbours[o] = near
+        neighbours = _neighbours(rare, common)
         if not neighbours:
             return {}
         tok_forms: dict[str, list[str]] = {}
