@@ -20,27 +20,31 @@ Every fixer that reads packs names the extra keys it accepts; anything else
 is an error that names the file, the line and the key. Patterns use the
 ``regex`` module's syntax and are matched with a timeout, so a user's pattern
 that backtracks badly fails loudly instead of hanging a corpus run.
+
+A user's pack is checked in full when it is read, so a broken pattern is an
+error at start. The packs shipped with textfix (:func:`builtin_pack`, and
+``parse_pack(..., lazy=True)``) are checked by the test suite instead: their
+patterns are :class:`LazyPattern` objects, compiled on first use, and their
+parsed TOML is kept in the on-disk cache (:mod:`textfix.cache`), so that a
+process that never meets a rule's trigger never pays for its pattern.
 """
 
 from __future__ import annotations
 
+import hashlib
+import marshal
 import re
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import regex
 
+from textfix.cache import cached
 from textfix.model import Example, Rule
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 #: seconds one pattern may spend on one document before the run fails
 PATTERN_TIMEOUT = 5.0
@@ -59,6 +63,51 @@ COMMON_KEYS = frozenset(
         "counter_examples",
     }
 )
+
+
+class LazyPattern:
+    """A pack pattern that is compiled the first time it is used.
+
+    ``pattern`` is its text and ``declared_flags`` the flags the pack gave it
+    (with ``VERSION0``), both known without compiling; every other attribute
+    (``finditer``, ``groupindex``, ``flags``...) is the compiled pattern's.
+    Hot paths take :meth:`compile` once rather than paying ``__getattr__``
+    per call. Two threads may both compile it at first: they get equal
+    patterns, and the second simply replaces the first.
+    """
+
+    __slots__ = ("_compiled", "declared_flags", "pattern")
+
+    def __init__(self, pattern: str, flags: int) -> None:
+        self.pattern = pattern
+        self.declared_flags = flags
+        self._compiled: regex.Pattern[str] | None = None
+
+    def compile(self) -> regex.Pattern[str]:
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self._compiled = regex.compile(self.pattern, self.declared_flags)
+        return compiled
+
+    @property
+    def is_compiled(self) -> bool:
+        return self._compiled is not None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # not a pattern's (copy and pickle probe for these)
+            raise AttributeError(name)
+        return getattr(self.compile(), name)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return LazyPattern, (self.pattern, self.declared_flags)
+
+    def __repr__(self) -> str:
+        return f"LazyPattern({self.pattern!r}, {int(self.declared_flags)})"
+
+
+def compiled(pattern: regex.Pattern[str] | LazyPattern) -> regex.Pattern[str]:
+    """``pattern`` compiled (a :class:`LazyPattern` is compiled now, once)."""
+    return pattern.compile() if isinstance(pattern, LazyPattern) else pattern
 
 
 class SourceError(ValueError):
@@ -82,7 +131,8 @@ class PackRule:
     """A rule as a pack describes it: the documented :class:`Rule` plus its data."""
 
     rule: Rule
-    pattern: regex.Pattern[str] | None
+    #: compiled, or (built-in packs) a :class:`LazyPattern`
+    pattern: regex.Pattern[str] | LazyPattern | None
     replacement: str | None
     message: str
     data: Mapping[str, Any] = field(default_factory=dict)
@@ -156,9 +206,18 @@ def parse_pack(
     id_prefix: str = "",
     require_pattern: bool = True,
     respects_protection: bool = True,
+    lazy: bool = False,
+    data: Mapping[str, Any] | None = None,
 ) -> Pack:
-    """Parse and validate one pack's TOML text (``path`` is for messages)."""
-    data = parse_toml(source, path)
+    """Parse and validate one pack's TOML text (``path`` is for messages).
+
+    With ``lazy`` (the built-in packs, which the test suite validates) the
+    patterns are :class:`LazyPattern` objects, compiled on first use, so a
+    pattern that does not compile is not noticed here. ``data`` is the parsed
+    TOML when the caller has it already.
+    """
+    if data is None:
+        data = parse_toml(source, path)
     unknown_top = set(data) - {"pack", "rule"}
     if unknown_top:
         key = sorted(unknown_top)[0]
@@ -196,17 +255,21 @@ def parse_pack(
         confidence = raw.get("confidence", 1.0)
         if not isinstance(confidence, (int, float)) or not 0 <= confidence <= 1:
             raise fail("confidence is a number between 0 and 1", "confidence")
-        pattern = None
+        pattern: regex.Pattern[str] | LazyPattern | None = None
         if "pattern" in raw:
             bits = 0
             for ch in raw.get("flags", ""):
                 if ch not in _FLAG_BITS:
                     raise fail(f"unknown regex flag {ch!r}", "flags")
                 bits |= _FLAG_BITS[ch]
-            try:
-                pattern = regex.compile(raw["pattern"], bits | regex.VERSION0)
-            except regex.error as exc:
-                raise fail(f"pattern does not compile: {exc}", "pattern") from None
+            bits |= regex.VERSION0
+            if lazy and isinstance(raw["pattern"], str):
+                pattern = LazyPattern(raw["pattern"], bits)
+            else:
+                try:
+                    pattern = regex.compile(raw["pattern"], bits)
+                except regex.error as exc:
+                    raise fail(f"pattern does not compile: {exc}", "pattern") from None
         elif require_pattern:
             raise fail("rule has no pattern", "pattern")
         counter = raw.get("counter_examples", [])
@@ -263,6 +326,11 @@ def read_source(path: str | Path, error: type[SourceError] = RulePackError, what
 
 def parse_toml(source: str, path: str, error: type[SourceError] = RulePackError) -> dict[str, Any]:
     """Parsed TOML; a syntax error is an ``error`` naming the file and the line."""
+    # imported here: a run whose packs all come from the cache never needs it
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
     try:
         return tomllib.loads(source)
     except tomllib.TOMLDecodeError as exc:
@@ -289,11 +357,64 @@ def read_pack(path: str | Path, **kwargs: Any) -> Pack:
     return parse_pack(source, str(path), **kwargs)
 
 
+#: bump when what :func:`builtin_toml` stores changes shape
+_TOML_CACHE_VERSION = 1
+
+
+def read_builtin(name: str) -> str:
+    """The text of a file shipped in ``textfix/rules`` (``"calques/fr-en.toml"``)."""
+    try:  # a plain folder next to this module: no need for importlib.resources
+        return (Path(__file__).parent / "rules" / name).read_text(encoding="utf-8")
+    except OSError:  # pragma: no cover - installed in a zip, say
+        from importlib import resources
+
+        return (resources.files("textfix") / "rules" / name).read_text(encoding="utf-8")
+
+
+def builtin_toml(name: str) -> tuple[str, dict[str, Any]]:
+    """The text and the parsed TOML of a file shipped in ``textfix/rules``.
+
+    The parsed data comes from the on-disk cache when it holds this very text
+    (the key is a digest of it, and of the Python that wrote it); a miss parses
+    it with :mod:`tomllib`, as an uncached read would.
+    """
+    path = f"textfix/rules/{name}"
+    source = read_builtin(name)
+    digest = hashlib.blake2b(source.encode("utf-8"), digest_size=16).hexdigest()
+    key = (
+        f"toml {_TOML_CACHE_VERSION} marshal {marshal.version} "
+        f"python {'.'.join(map(str, sys.version_info[:3]))} {path} {digest}"
+    )
+    parsed: dict[str, Any] | None = None
+
+    def build() -> bytes:
+        nonlocal parsed
+        parsed = parse_toml(source, path)
+        try:
+            return marshal.dumps(parsed)
+        except ValueError:  # a value marshal cannot store (a TOML date): not cached
+            return b""
+
+    raw = cached("toml", key, build)
+    if parsed is not None:  # a miss: the data just parsed
+        return source, parsed
+    try:
+        data = marshal.loads(raw) if raw else None
+    except (EOFError, ValueError, TypeError):
+        data = None
+    return source, data if isinstance(data, dict) else parse_toml(source, path)
+
+
 @cache
 def builtin_pack(name: str, **kwargs: Any) -> Pack:
-    """Load a pack shipped in ``textfix/rules`` (``"artifacts.toml"``, ``"calques/fr-en.toml"``)."""
-    ref = resources.files("textfix") / "rules" / name
-    return parse_pack(ref.read_text(encoding="utf-8"), f"textfix/rules/{name}", **kwargs)
+    """Load a pack shipped in ``textfix/rules`` (``"artifacts.toml"``, ``"calques/fr-en.toml"``).
+
+    Its patterns are compiled lazily (see :class:`LazyPattern`) unless
+    ``lazy=False`` is passed: the test suite checks them all.
+    """
+    kwargs.setdefault("lazy", True)
+    source, data = builtin_toml(name)
+    return parse_pack(source, f"textfix/rules/{name}", data=data, **kwargs)
 
 
 def finditer(pattern: regex.Pattern[str], text: str, pos: int = 0, endpos: int | None = None):
