@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+import regex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -463,3 +464,126 @@ def test_lowered_keeps_offsets_or_gives_up() -> None:
     assert calques.lowered("İstanbul") is None  # lower-casing adds a character
     assert calques.lowered("ſince five years") is None  # long s matches 's' ignoring case
     assert calques.lowered("dıd") is None
+
+
+# --- lazy patterns and the cached prefilter ----------------------------------------
+
+EAGER = calques.builtin_rules(lazy=False)
+
+
+def test_the_built_in_packs_pass_every_check_a_user_pack_gets() -> None:
+    # built-in patterns compile on first use, so the checks that need a compiled
+    # pattern (it compiles, so do its contexts, the replacement's groups exist)
+    # run here, on the eager reading, instead of at every start
+    assert [cr.id for cr in EAGER] == [cr.id for cr in RULES]
+    for lazy, eager in zip(RULES, EAGER, strict=True):
+        assert isinstance(lazy.pattern, textfix.packs.LazyPattern), lazy.id
+        assert isinstance(eager.pattern, regex.Pattern), eager.id
+        assert lazy.pattern.compile().pattern == eager.pattern.pattern
+        assert lazy.pattern.compile().flags == eager.pattern.flags, lazy.id
+        for key in ("context", "not_context"):
+            a, b = getattr(lazy, key), getattr(eager, key)
+            assert (a is None) == (b is None), (lazy.id, key)
+            if a is not None:
+                assert (a.pattern, a.compile().flags) == (b.pattern, b.flags), (lazy.id, key)
+        assert dataclasses.replace(lazy, pattern=None, context=None, not_context=None) == (
+            dataclasses.replace(eager, pattern=None, context=None, not_context=None)
+        )
+
+
+def test_a_lazy_pattern_reads_as_its_compiled_form_for_the_prefilter() -> None:
+    # the literal requirements are keyed by the declared flags, not the compiled ones
+    for lazy, eager in zip(RULES, EAGER, strict=True):
+        assert calques._pattern_key(lazy.pattern) == calques._pattern_key(eager.pattern)
+    for pattern in (r"(?x) in \ neutrality", r"in (?x) neutrality", r"(?i)IN neutrality"):
+        lazy = textfix.packs.LazyPattern(pattern, regex.VERSION0)
+        eager = regex.compile(pattern, regex.VERSION0)
+        assert calques.required_literals(*calques._pattern_key(lazy)) == (
+            calques.required_literals(*calques._pattern_key(eager))
+        ), pattern
+
+
+def test_lazy_patterns_find_what_eager_ones_find() -> None:
+    lazy_fx = calques.CalquesFixer(calques._builtin_rules.__wrapped__(True))
+    eager_fx = calques.CalquesFixer(EAGER)
+    assert lazy_fx._needs == eager_fx._needs
+    for lang in (None, "fr", "de"):
+        lazy_fx.source_lang = eager_fx.source_lang = lang
+        for cr in RULES:
+            for text in [ex.before for ex in cr.rule.examples] + list(cr.rule.counter_examples):
+                assert _items(lazy_fx, text) == _items(eager_fx, text), text
+        joined = "\n".join(_SAMPLES)
+        assert _items(lazy_fx, joined) == _items(eager_fx, joined)
+
+
+def test_patterns_compile_on_the_first_document_that_needs_them() -> None:
+    fx = calques.CalquesFixer(calques._builtin_rules.__wrapped__(True))
+    assert not any(cr.pattern.is_compiled for cr in fx.calques)
+    assert not _items(fx, "A clean sentence about the weather in Lyon.")
+    assert not any(cr.pattern.is_compiled for cr in fx.calques)
+    (edit,) = _items(fx, "The nuclear issue is in neutrality with Washington.")
+    assert edit.rule == "calques/fr/in-neutrality"
+    compiled = {cr.id for cr in fx.calques if cr.pattern.is_compiled}
+    assert "calques/fr/in-neutrality" in compiled and len(compiled) <= 5, compiled
+
+
+def test_a_user_pattern_that_does_not_compile_fails_at_build(tmp_path: Path) -> None:
+    body = USER_PACK.replace(r"\b(?i:the) large public\b", "(unclosed", 1)
+    line = next(n for n, ln in enumerate(body.splitlines(), 1) if ln.startswith("pattern ="))
+    path = write(tmp_path, "bad.toml", body)
+    with pytest.raises(RulePackError, match="pattern does not compile") as info:
+        calques.build(Options(rule_packs=(path,)))
+    assert (info.value.path, info.value.line, info.value.key) == (path, line, "pattern")
+    assert info.value.args[0].startswith(f"{path}:{line}: pattern does not compile: ")
+
+
+_BUILD_SCRIPT = """
+import hashlib, sys
+from textfix.fixers import calques
+calls = []
+real = calques.required_literals
+calques.required_literals = lambda *a: calls.append(a) or real(*a)
+from textfix.options import Options
+from textfix.pipeline import build_pipeline
+pipe = build_pipeline(Options())
+fx = next(f for f in pipe.fixers if f.name == "calques")
+assert not any(cr.pattern.is_compiled for cr in fx.calques), "a pattern compiled at build"
+samples = [ex.before for cr in fx.calques for ex in cr.rule.examples]
+samples += [c for cr in fx.calques for c in cr.rule.counter_examples]
+result = pipe.clean("\\n".join(samples))
+state = repr((
+    [(r.id, r.summary, r.confidence, r.examples, r.counter_examples) for r in pipe.rules],
+    [(cr.pattern.pattern, cr.anchors, cr.sources, cr.replacement) for cr in fx.calques],
+    fx._needs, fx._chain, result.text, result.edits, result.flags,
+))
+print(len(calls), hashlib.sha256(state.encode()).hexdigest())
+"""
+
+
+def _fresh_build(cache: str) -> tuple[int, str]:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TEXTFIX_CACHE_DIR": cache}
+    proc = subprocess.run(
+        [sys.executable, "-c", _BUILD_SCRIPT], env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    calls, digest = proc.stdout.split()
+    return int(calls), digest
+
+
+def test_a_warm_cache_build_equals_a_cold_one(tmp_path: Path) -> None:
+    cache = str(tmp_path / "cache")
+    cold_calls, cold = _fresh_build(cache)  # a miss: computed, then stored
+    warm_calls, warm = _fresh_build(cache)  # read back
+    off_calls, off = _fresh_build("off")  # no cache at all
+    assert cold_calls == off_calls > 80 and warm_calls == 0
+    assert cold == warm == off
+    assert sorted(p.name.split("-")[0] for p in (tmp_path / "cache").iterdir()).count("toml") >= 5
+    # a damaged entry is ignored and rebuilt, with the same result
+    for entry in (tmp_path / "cache").iterdir():
+        entry.write_bytes(entry.read_bytes()[:-3] + b"xyz")
+    assert _fresh_build(cache) == (cold_calls, cold)
+    assert _fresh_build(cache) == (0, cold)

@@ -46,25 +46,31 @@ the built-in rule); ``[pack] lang`` names the source language of rules whose
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import marshal
 import math
 import re
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import regex
 
+from textfix.cache import cached
 from textfix.model import Document, Edit, Fixer, Flag, Rule
 from textfix.options import SOURCE_LANGS, Options
 from textfix.packs import (
     PATTERN_TIMEOUT,
+    LazyPattern,
     Pack,
     PackRule,
     RulePackError,
+    builtin_toml,
+    compiled,
     finditer,
     line_of,
     pack_fixer,
@@ -110,17 +116,17 @@ _SENTENCE_END = regex.compile(r"[.!?…]+[\"'”’)\]]*+(?=\s)|\n")
 
 @dataclass(frozen=True)
 class CalqueRule:
-    """One compiled calque rule with its confidence for the configured options."""
+    """One calque rule, checked, with its patterns compiled or (built-in) compiled lazily."""
 
     rule: Rule
-    pattern: regex.Pattern[str]
+    pattern: regex.Pattern[str] | LazyPattern
     replacement: str | None
     sources: tuple[tuple[str, str], ...]
     meaning: str
     family: str
     anchors: tuple[str, ...]
-    context: regex.Pattern[str] | None
-    not_context: regex.Pattern[str] | None
+    context: regex.Pattern[str] | LazyPattern | None
+    not_context: regex.Pattern[str] | LazyPattern | None
     mapping: Mapping[str, str]
 
     @property
@@ -161,15 +167,22 @@ class CalqueRule:
 # --- loading -----------------------------------------------------------------
 
 
-def _compile_rules(pack: Pack, source: str, default_lang: str | None) -> list[CalqueRule]:
-    """Check the calque keys of each rule of ``pack`` and compile it."""
+def _compile_rules(
+    pack: Pack, source: str, default_lang: str | None, lazy: bool = False
+) -> list[CalqueRule]:
+    """Check the calque keys of each rule of ``pack`` and compile it.
+
+    With ``lazy`` (the built-in packs, checked by the test suite) the context
+    patterns are compiled on first use, and the checks that need a compiled
+    pattern are left out.
+    """
     out = []
     for index, pr in enumerate(pack.rules):
 
         def fail(message: str, key: str, _i: int = index) -> RulePackError:
             return RulePackError(pack.path, message, line_of(source, _i, key), key)
 
-        out.append(_compile_rule(pr, fail, default_lang))
+        out.append(_compile_rule(pr, fail, default_lang, lazy))
     return out
 
 
@@ -181,7 +194,9 @@ def _strings(value: Any) -> list[str] | None:
     return None
 
 
-def _compile_rule(pr: PackRule, fail: Any, default_lang: str | None) -> CalqueRule:
+def _compile_rule(
+    pr: PackRule, fail: Any, default_lang: str | None, lazy: bool = False
+) -> CalqueRule:
     data = pr.data
     if pr.pattern is None:
         raise fail("rule has no pattern", "pattern")
@@ -216,13 +231,16 @@ def _compile_rule(pr: PackRule, fail: Any, default_lang: str | None) -> CalqueRu
         if not raw or not all(_ANCHOR_OK.fullmatch(a) for a in raw):
             raise fail("anchor is a word or a list of words (letters, digits, _)", "anchor")
         anchors = tuple(sorted({a.casefold() for a in raw}))
-    contexts = []
+    contexts: list[regex.Pattern[str] | LazyPattern | None] = []
     for key in ("context", "not_context"):
         if key not in data:
             contexts.append(None)
             continue
         if not isinstance(data[key], str):
             raise fail(f"{key} must be a regex string", key)
+        if lazy:
+            contexts.append(LazyPattern(data[key], regex.VERSION0))
+            continue
         try:
             contexts.append(regex.compile(data[key], regex.VERSION0))
         except regex.error as exc:
@@ -232,7 +250,7 @@ def _compile_rule(pr: PackRule, fail: Any, default_lang: str | None) -> CalqueRu
         isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
     ):
         raise fail('map is a table of words: { became = "got" }', "map")
-    if pr.replacement is not None:
+    if pr.replacement is not None and not isinstance(pr.pattern, LazyPattern):
         for name in _MAP_REF.findall(pr.replacement):
             if name not in pr.pattern.groupindex:
                 raise fail(
@@ -252,15 +270,26 @@ def _compile_rule(pr: PackRule, fail: Any, default_lang: str | None) -> CalqueRu
     )
 
 
+def builtin_rules(lazy: bool = True) -> tuple[CalqueRule, ...]:
+    """Every rule of the built-in packs, at its documented confidence.
+
+    Their patterns are compiled on first use (:class:`textfix.packs.LazyPattern`);
+    ``lazy=False`` compiles and checks everything now, as for a user's pack
+    (the test suite does).
+    """
+    return _builtin_rules(bool(lazy))
+
+
 @cache
-def builtin_rules() -> tuple[CalqueRule, ...]:
-    """Every rule of the built-in packs, at its documented confidence."""
+def _builtin_rules(lazy: bool) -> tuple[CalqueRule, ...]:
     out: list[CalqueRule] = []
     for name in BUILTIN_PACKS:
-        source = (resources.files("textfix") / "rules" / name).read_text(encoding="utf-8")
-        pack = parse_pack(source, f"textfix/rules/{name}", extra_keys=EXTRA_KEYS)
+        source, data = builtin_toml(name)
+        pack = parse_pack(
+            source, f"textfix/rules/{name}", extra_keys=EXTRA_KEYS, lazy=lazy, data=data
+        )
         lang = name.split("/")[-1][:2]
-        for cr in _compile_rules(pack, source, lang):
+        for cr in _compile_rules(pack, source, lang, lazy):
             if not cr.id.startswith(f"calques/{lang}/"):
                 raise RulePackError(pack.path, f"rule id {cr.id} must start with calques/{lang}/")
             out.append(cr)
@@ -358,7 +387,8 @@ def required_literals(pattern: str, verbose: bool = False) -> tuple[Need, ...]:
         needs = set(_sequence_needs(list(parsed)))
     except Exception:  # noqa: BLE001 - a private parser's surprise costs speed, not matches
         return ()
-    ranked = sorted(needs, key=_weight, reverse=True)
+    # (ties in the order of the strings, not of the set: the same in every process)
+    ranked = sorted(sorted(needs), key=_weight, reverse=True)
     useful = [n for n in ranked if _weight(n) >= 1]
     return tuple(useful[:_MAX_NEEDS] or ranked[:1])
 
@@ -477,6 +507,82 @@ def _sequence_needs(items: Sequence[Any]) -> list[Need]:
     return needs
 
 
+def _pattern_key(pattern: regex.Pattern[str] | LazyPattern) -> tuple[str, bool]:
+    """What :func:`required_literals` reads of a pattern: its text and whether it is verbose.
+
+    A lazy pattern's declared flags lack the global flags written inline, which
+    its compiled form would show; the standard parser reads those from the text
+    itself, so the requirements come out the same.
+    """
+    if isinstance(pattern, LazyPattern):
+        return pattern.pattern, bool(pattern.declared_flags & regex.VERBOSE)
+    return pattern.pattern, bool(pattern.flags & regex.VERBOSE)
+
+
+#: bump when the stored requirements change shape
+_NEEDS_CACHE_VERSION = 1
+
+
+def _code_digest() -> str | None:
+    """A digest of this module's source: the requirements depend on its code."""
+    try:
+        return hashlib.blake2b(Path(__file__).read_bytes(), digest_size=16).hexdigest()
+    except (OSError, NameError):  # pragma: no cover - no source file to name the code
+        return None
+
+
+@cache
+def builtin_needs() -> dict[tuple[str, bool], tuple[Need, ...]]:
+    """:func:`required_literals` of every built-in pattern, by :func:`_pattern_key`.
+
+    Reading ~120 patterns with the standard parser costs a tenth of a second,
+    so the results are kept in the on-disk cache (:mod:`textfix.cache`) under a
+    key naming the format, the Python, this module's code and every pattern.
+    A miss (or no cache) computes them exactly as an uncached build would.
+    """
+    keys = sorted({_pattern_key(cr.pattern) for cr in builtin_rules()})
+    computed: list[tuple[Need, ...]] | None = None
+
+    def build() -> bytes:
+        nonlocal computed
+        computed = [required_literals(p, verbose) for p, verbose in keys]
+        return marshal.dumps(computed)
+
+    code = _code_digest()
+    stored = None
+    if code is not None:
+        patterns = hashlib.blake2b(repr(keys).encode("utf-8"), digest_size=16)
+        key = (
+            f"needs {_NEEDS_CACHE_VERSION} marshal {marshal.version} "
+            f"python {'.'.join(map(str, sys.version_info[:3]))} "
+            f"code {code} patterns {patterns.hexdigest()}"
+        )
+        raw = cached("calques-needs", key, build)
+        if computed is None:
+            stored = _read_needs(raw, len(keys))
+    if computed is None and stored is None:  # no cache, or an entry that is not ours
+        build()
+    needs = computed if computed is not None else stored
+    assert needs is not None
+    return dict(zip(keys, needs, strict=True))
+
+
+def _read_needs(raw: bytes, count: int) -> list[tuple[Need, ...]] | None:
+    """Stored requirements, or None when the data is not what :func:`builtin_needs` wrote."""
+    try:
+        data = marshal.loads(raw)
+    except (EOFError, ValueError, TypeError):
+        return None
+    if not isinstance(data, list) or len(data) != count:
+        return None
+    for needs in data:
+        if not isinstance(needs, tuple) or not all(
+            isinstance(need, tuple) and all(isinstance(s, str) for s in need) for need in needs
+        ):
+            return None
+    return data
+
+
 def lowered(text: str) -> str | None:
     """``text`` in lower case with the same offsets, or None when lower-casing
     would shift offsets or hide a case-insensitive match of an ASCII letter."""
@@ -519,9 +625,9 @@ class CalquesFixer(Fixer):
         # a trie of plain words cannot backtrack, and the standard library's
         # engine scans it about twice as fast as ``regex``
         trie = _trie_regex(self._by_anchor)
-        self._trigger = (
-            re.compile(r"(?<!\w)" + trie + r"\w*", re.IGNORECASE) if self._by_anchor else None
-        )
+        self._trie = trie if self._by_anchor else None
+        # the scan of the text itself, for texts off the fast path: compiled on first use
+        self._trigger: re.Pattern[str] | None = None
         # The same scan over the lower-cased text: case-sensitive literals let the
         # engine skip to the non-word characters (a fast set test in C) and try
         # each branch of the trie with one comparison; the first word of the
@@ -540,20 +646,30 @@ class CalquesFixer(Fixer):
             if cr.anchors:
                 groups.setdefault(cr.anchors, []).append(i)
         self._groups: tuple[tuple[int, ...], ...] = tuple(map(tuple, groups.values()))
+        group_of = {members[0]: g for g, members in enumerate(self._groups)}
         self._chain: dict[str, tuple[int, ...]] = {}
         for a in self._by_anchor:
-            counts: dict[int, int] = {}
-            for i in self._rules_of(a):
-                counts[i] = counts.get(i, 0) + 1
-            chain: list[int] = []
-            for g, members in enumerate(self._groups):
-                chain += [g] * counts.get(members[0], 0)
+            # each group as often as _rules_of names its first rule, in group order
+            chain = [group_of[i] for i in self._rules_of(a) if i in group_of]
+            chain.sort()
             self._chain[a] = tuple(chain)
         #: per rule, lower-case literals every match holds (see required_literals)
+        known = builtin_needs()
+        keys = [_pattern_key(cr.pattern) for cr in self.calques]
         self._needs: tuple[tuple[Need, ...], ...] = tuple(
-            required_literals(cr.pattern.pattern, bool(cr.pattern.flags & regex.VERBOSE))
-            for cr in self.calques
+            known[k] if k in known else required_literals(*k) for k in keys
         )
+        #: per rule, its compiled pattern once a document needed it (built-in
+        #: patterns compile on the first document whose prefilters let them run)
+        self._patterns: list[regex.Pattern[str] | None] = [None] * len(self.calques)
+
+    def _slow_trigger(self) -> re.Pattern[str]:
+        """The anchor scan over the text itself (case-insensitive), compiled on first use."""
+        trigger = self._trigger
+        if trigger is None:
+            assert self._trie is not None
+            trigger = self._trigger = re.compile(r"(?<!\w)" + self._trie + r"\w*", re.IGNORECASE)
+        return trigger
 
     def _rules_of(self, word: str) -> list[int]:
         """The rules whose anchor starts ``word`` (casefolded)."""
@@ -573,8 +689,8 @@ class CalquesFixer(Fixer):
         hits: dict[str, list[int]] = {}
         first, trigger = self._low_first, self._low_trigger
         if first is None or trigger is None or low is None:
-            if self._trigger is not None:
-                for m in self._trigger.finditer(text):
+            if self._trie is not None:
+                for m in self._slow_trigger().finditer(text):
                     hits.setdefault(m.group().casefold(), []).append(m.start())
             return hits
         ascii_text = text.isascii()
@@ -622,7 +738,7 @@ class CalquesFixer(Fixer):
         out: dict[int, list[tuple[int, int]]] = {
             i: [(0, n)] for i in self._unanchored if self._possible(i, low)
         }
-        if self._trigger is None:
+        if self._trie is None:
             return out
         hits = self._hits(text, low)
         starts_of: dict[int, list[int]] = {}  # per group
@@ -716,21 +832,25 @@ class CalquesFixer(Fixer):
         found: list[tuple[int, int, float, int, regex.Match[str]]] = []
         seen: set[tuple[int, int, int]] = set()
         windows = self._windows(text, lowered(text) if self.prefilter else None)
+        patterns = self._patterns
         for i, spans in windows.items():
             cr = self.calques[i]
+            pattern = patterns[i]
+            if pattern is None:  # a race compiles it twice, to equal patterns
+                pattern = patterns[i] = compiled(cr.pattern)
             for ws, we in spans:
-                for m in finditer(cr.pattern, text, ws, we):
+                for m in finditer(pattern, text, ws, we):
                     s, e = m.span()
                     if e == s or (s, e, i) in seen:
                         continue
                     seen.add((s, e, i))
                     if cr.context is not None or cr.not_context is not None:
                         sentence = self._sentence(text, s, e)
-                        if cr.context is not None and not cr.context.search(
+                        if cr.context is not None and not compiled(cr.context).search(
                             sentence, timeout=PATTERN_TIMEOUT
                         ):
                             continue
-                        if cr.not_context is not None and cr.not_context.search(
+                        if cr.not_context is not None and compiled(cr.not_context).search(
                             sentence, timeout=PATTERN_TIMEOUT
                         ):
                             continue
