@@ -19,7 +19,7 @@ import textfix
 from textfix.fixers import artifacts
 from textfix.model import apply_edits
 from textfix.options import Options
-from textfix.packs import RulePackError
+from textfix.packs import LazyPattern, RulePackError, builtin_pack, read_builtin
 from textfix.pipeline import Pipeline
 
 SEED = Path(__file__).parent.parent / "seeds" / "000_2f1ded03767b9897.txt"
@@ -328,6 +328,17 @@ def test_a_pack_for_another_fixer_is_not_ours(tmp_path: Path) -> None:
             5,
             "id",
         ),
+        (
+            '[pack]\nfixer = "artifacts"\n\n[[rule]]\nid = "x"\nsummary = "s"\npattern = \'(a\'\n',
+            7,
+            "pattern",
+        ),
+        (
+            '[pack]\nfixer = "artifacts"\n\n[[rule]]\nid = "x"\nsummary = "s"\n'
+            'scope = "inline"\npattern = \'a\'\ntags = ["b"]\n',
+            9,
+            "tags",
+        ),
     ],
 )
 def test_pack_errors_name_file_line_and_key(
@@ -532,3 +543,57 @@ def test_inline_patterns_tried_where_they_may_start_find_what_finditer_finds(tex
         if rule.starts is not None:
             fast = [m.span() for m in artifacts._finditer_from_starts(rule, text)]
             assert fast == [m.span() for m in rule.pattern.finditer(text) if m.end() > m.start()]
+
+
+# --- the built-in pack, compiled on first use ---------------------------------------
+
+
+def _eager_fixer() -> artifacts.ArtifactsFixer:
+    """The default fixer with the built-in pack read as a user's pack is: checked in full."""
+    source = read_builtin("artifacts.toml")
+    pack = builtin_pack("artifacts.toml", extra_keys=artifacts.EXTRA_KEYS, lazy=False)
+    return artifacts.ArtifactsFixer([(pack, source)])
+
+
+def _fresh_fixer() -> artifacts.ArtifactsFixer:
+    """The default fixer, with lazy patterns no other test has compiled yet."""
+    source = read_builtin("artifacts.toml")
+    pack = builtin_pack.__wrapped__("artifacts.toml", extra_keys=artifacts.EXTRA_KEYS)
+    return artifacts.ArtifactsFixer([(pack, source)])
+
+
+def test_the_built_in_pack_passes_every_check_a_user_pack_gets() -> None:
+    eager = _eager_fixer()  # would raise as a user's pack does
+    assert [r.id for r in eager._rules] == [r.id for r in FIXER._rules]
+    for lazy, full in zip(FIXER._rules, eager._rules, strict=True):
+        assert isinstance(lazy.source, LazyPattern) and not isinstance(full.source, LazyPattern)
+        # what the fixer reads without compiling equals what the compiled pattern says
+        assert artifacts._flags(lazy.source) == full.source.flags, lazy.id
+        assert (lazy.pattern.pattern, lazy.pattern.flags) == (
+            full.pattern.pattern,
+            full.pattern.flags,
+        ), lazy.id
+        assert (lazy.raw.pattern, lazy.raw.flags) == (full.raw.pattern, full.raw.flags)
+    assert [[r.id for r in g] for g in FIXER._inline_groups] == [
+        [r.id for r in g] for g in eager._inline_groups
+    ]
+
+
+def test_lazy_patterns_remove_what_eager_ones_remove() -> None:
+    lazy, eager = _fresh_fixer(), _eager_fixer()
+    assert not any(r.source.is_compiled for r in lazy._rules)
+    texts = [ex.before for r in lazy.rules for ex in r.examples]
+    texts += [c for r in lazy.rules for c in r.counter_examples]
+    texts += ["\n".join(texts), "<html><body><p>x</p></body></html>"]
+    for text in texts:
+        doc = textfix.Document(text)
+        assert list(lazy.run(doc)) == list(eager.run(doc)), text
+
+
+def test_built_in_patterns_compile_when_their_triggers_occur() -> None:
+    fixer = _fresh_fixer()
+    assert list(fixer.run(textfix.Document("Plain prose, nothing to remove.\n"))) == []
+    assert not any(r.source.is_compiled for r in fixer._rules)
+    (edit,) = fixer.run(textfix.Document("[ad_1]\nText.\n"))
+    compiled = {r.id for r in fixer._rules if r.source.is_compiled}
+    assert edit.rule in compiled and len(compiled) < len(fixer._rules)

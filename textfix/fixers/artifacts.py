@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import regex
@@ -42,13 +43,16 @@ from textfix.model import Document, Edit, Fixer, Flag, apply_edits
 from textfix.options import Options
 from textfix.packs import (
     PATTERN_TIMEOUT,
+    LazyPattern,
     Pack,
     RulePackError,
     builtin_pack,
+    compiled,
     finditer,
     line_of,
     pack_fixer,
     parse_pack,
+    read_builtin,
     read_toml,
 )
 
@@ -136,10 +140,8 @@ class _Rule:
 
     id: str
     scope: str
-    #: the pattern as it is run (anchored to whole lines for line and end rules)
-    pattern: regex.Pattern[str]
-    #: the pattern as the pack wrote it
-    raw: regex.Pattern[str]
+    #: the pattern as the pack wrote it: compiled, or (built-in packs) compiled on first use
+    source: regex.Pattern[str] | LazyPattern
     message: str
     confidence: float
     triggers: tuple[str, ...]
@@ -159,6 +161,20 @@ class _Rule:
     def timeout(self) -> float | None:
         return None if self.trusted else PATTERN_TIMEOUT
 
+    @cached_property
+    def raw(self) -> regex.Pattern[str]:
+        """The pattern as the pack wrote it, compiled."""
+        return compiled(self.source)
+
+    @cached_property
+    def pattern(self) -> regex.Pattern[str]:
+        """The pattern as it is run (anchored to whole lines for line and end rules).
+
+        Built on first use, then an attribute like any other (a race builds it
+        twice, to equal patterns).
+        """
+        return _anchored(self.source) if self.scope in ("line", "end") else self.raw
+
     def accepts(self, m: regex.Match[str]) -> bool:
         if not (self.tags or self.tag_prefixes):
             return True
@@ -175,15 +191,31 @@ class _Rule:
         return False
 
 
-def _anchored(pattern: regex.Pattern[str]) -> regex.Pattern[str]:
-    """The whole-line form of a line rule's pattern."""
+def _flags(pattern: regex.Pattern[str] | LazyPattern) -> int:
+    """A compiled pattern's flags; a lazy one's declared flags, and the default
+    ``UNICODE`` that compiling a text pattern adds (not its inline global flags)."""
+    if isinstance(pattern, LazyPattern):
+        return pattern.declared_flags | regex.UNICODE
+    return pattern.flags
+
+
+def _anchored(pattern: regex.Pattern[str] | LazyPattern) -> regex.Pattern[str]:
+    """The whole-line form of a line rule's pattern.
+
+    A lazy pattern gives its declared flags, without compiling it: the flags a
+    compiled one adds (the default ``UNICODE``, inline global flags) are the
+    ones the whole-line pattern gets from its text anyway.
+    """
+    flags = _flags(pattern)
     return regex.compile(
         r"^[ \t]*+(?:" + pattern.pattern + r")[ \t]*+\r?$",
-        (pattern.flags & ~regex.VERSION0) | regex.MULTILINE | regex.VERSION0,
+        (flags & ~regex.VERSION0) | regex.MULTILINE | regex.VERSION0,
     )
 
 
 def _validate(pack: Pack, source: str, disabled: set[str], trusted: bool) -> list[_Rule]:
+    """The pack's rules, checked; the checks that need a compiled pattern are left
+    to the test suite for the built-in pack, whose patterns compile on first use."""
     out: list[_Rule] = []
     for index, pr in enumerate(pack.rules):
 
@@ -211,7 +243,8 @@ def _validate(pack: Pack, source: str, disabled: set[str], trusted: bool) -> lis
         ):
             raise fail("tags must be a list of non-empty strings", "tags")
         assert pr.pattern is not None  # parse_pack requires a pattern
-        if tags and (scope != "inline" or "tag" not in pr.pattern.groupindex):
+        lazy = isinstance(pr.pattern, LazyPattern)
+        if tags and (scope != "inline" or (not lazy and "tag" not in pr.pattern.groupindex)):
             raise fail("tags needs an inline rule whose pattern has a group named 'tag'", "tags")
         starts = data.get("starts")
         if starts is not None:
@@ -223,28 +256,27 @@ def _validate(pack: Pack, source: str, disabled: set[str], trusted: bool) -> lis
                 raise fail(f"starts is not a valid pattern: {exc}", "starts") from exc
         if pr.replacement:
             raise fail("artifacts rules remove what they match: no replacement", "replacement")
-        if pr.pattern.search("", timeout=PATTERN_TIMEOUT) is not None:
+        if not lazy and pr.pattern.search("", timeout=PATTERN_TIMEOUT) is not None:
             raise fail("pattern matches the empty string", "pattern")
         if pr.id in disabled:
             continue
-        pattern = _anchored(pr.pattern) if scope in ("line", "end") else pr.pattern
-        out.append(
-            _Rule(
-                id=pr.id,
-                scope=scope,
-                pattern=pattern,
-                raw=pr.pattern,
-                message=pr.message,
-                confidence=pr.rule.confidence,
-                triggers=tuple(t.lower() for t in triggers),
-                glue=glue,
-                skip_in_markup=skip,
-                tags=frozenset(x if len(x) == 1 else x.lower() for x in tags if x[-1] != "*"),
-                tag_prefixes=tuple(x[:-1].lower() for x in tags if x[-1] == "*"),
-                trusted=trusted,
-                starts=starts,
-            )
+        rule = _Rule(
+            id=pr.id,
+            scope=scope,
+            source=pr.pattern,
+            message=pr.message,
+            confidence=pr.rule.confidence,
+            triggers=tuple(t.lower() for t in triggers),
+            glue=glue,
+            skip_in_markup=skip,
+            tags=frozenset(x if len(x) == 1 else x.lower() for x in tags if x[-1] != "*"),
+            tag_prefixes=tuple(x[:-1].lower() for x in tags if x[-1] == "*"),
+            trusted=trusted,
+            starts=starts,
         )
+        if not lazy:
+            rule.pattern  # noqa: B018 - a user's pattern is built in full now, as it runs
+        out.append(rule)
     return out
 
 
@@ -359,7 +391,7 @@ class ArtifactsFixer(Fixer):
         # inline rules that share a pattern (HTML tags told apart by name) share a pass
         groups: dict[tuple[str, int, str | None], list[_Rule]] = {}
         for rule in self._inline_rules:
-            key = (rule.pattern.pattern, rule.pattern.flags, rule.starts and rule.starts.pattern)
+            key = (rule.source.pattern, _flags(rule.source), rule.starts and rule.starts.pattern)
             groups.setdefault(key, []).append(rule)
         self._inline_groups = tuple(tuple(g) for g in groups.values())
 
@@ -900,10 +932,8 @@ def _runs_by_line(
 
 
 def _builtin() -> tuple[Pack, str]:
-    from importlib import resources
-
-    source = (resources.files("textfix") / "rules" / "artifacts.toml").read_text("utf-8")
-    return builtin_pack("artifacts.toml", extra_keys=EXTRA_KEYS), source
+    """The built-in pack (its patterns compiled on first use) and its text."""
+    return builtin_pack("artifacts.toml", extra_keys=EXTRA_KEYS), read_builtin("artifacts.toml")
 
 
 def build(options: Options) -> ArtifactsFixer:
