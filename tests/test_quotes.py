@@ -335,3 +335,15 @@ def test_pathological_input_finishes(text: str) -> None:
     fixer = quotes.build(Options())
     items = list(fixer.run(Document(text)))
     assert all(0 <= i.start <= i.end <= len(text) for i in items)
+
+
+def test_the_attribution_pattern_compiles_on_first_use() -> None:
+    fixer = quotes.build(Options())
+    fresh = quotes.QuotesFixer(quotes._rules(()))
+    assert fresh._attribution_pattern is None  # building the pipeline does not compile it
+    text = '"We will win. Putin told Kim.'
+    items = list(fresh.run(textfix.Document(text)))
+    assert fresh._attribution_pattern is not None
+    assert fresh._attribution is fresh._attribution_pattern
+    assert items == list(fixer.run(textfix.Document(text)))
+    assert [i.rule for i in items] == [quotes.UNCLOSED]

@@ -285,7 +285,18 @@ class QuotesFixer(Fixer):
         lists: dict[str, list[str]] = {}
         for key in LIST_KEYS:
             lists[key] = [w for r in rules for w in r.data.get(key, ())]
-        self._attribution = attribution_pattern(lists)
+        self._lists = lists
+        # compiled on first use: only a quotation left open needs it (the words are
+        # escaped, so a user's list cannot make it fail to compile)
+        self._attribution_pattern: regex.Pattern[str] | None = None
+
+    @property
+    def _attribution(self) -> regex.Pattern[str]:
+        """The attribution detector (:func:`attribution_pattern`) for this fixer's word lists."""
+        pattern = self._attribution_pattern
+        if pattern is None:  # a race compiles it twice, to equal patterns
+            pattern = self._attribution_pattern = attribution_pattern(self._lists)
+        return pattern
 
     def _msg(self, rid: str) -> str:
         return self._pack[rid].message
