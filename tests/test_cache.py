@@ -108,3 +108,24 @@ def test_a_file_in_the_way_falls_back_to_building(tmp_path, monkeypatch):
     assert not cache.store("t", "k", b"x")
     assert cache.cached("t", "k", lambda: b"built") == b"built"
     assert blocker.read_text() == "I am not a folder"
+
+
+def test_stale_entries_of_the_same_name_are_pruned_on_store(where):
+    cache.store("t", "old key", b"old")
+    cache.store("t", "recent key", b"recent")
+    cache.store("u", "other name", b"other")
+    cache.store("t-longer", "a name that starts alike", b"alike")
+    leftover = where / f".{cache._path('t', 'gone').name}.x1y2z3"
+    leftover.write_bytes(b"from a killed process")
+    week_ago = os.stat(where).st_mtime - cache.STALE_AFTER - 60
+    for p in where.iterdir():
+        if p.name != cache._path("t", "recent key").name:
+            os.utime(p, (week_ago, week_ago))
+    cache.store("t", "new key", b"new")
+    # the stale entry of this name and the leftover go; a recent one and other names stay
+    assert cache.load("t", "old key") is None
+    assert cache.load("t", "recent key") == b"recent"
+    assert cache.load("t", "new key") == b"new"
+    assert cache.load("u", "other name") == b"other"
+    assert cache.load("t-longer", "a name that starts alike") == b"alike"
+    assert not leftover.exists()

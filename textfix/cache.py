@@ -15,6 +15,10 @@ to a temporary name and renamed into place, so readers never see half of it,
 and it carries its key and a checksum, so a torn, truncated or foreign file is
 ignored and rebuilt. Every I/O failure (read-only home, full disk) falls back
 to building in memory: the cache can make textfix faster, never wrong or broken.
+
+Entries a source change made stale (a wordfreq upgrade, a new textfix) are
+removed when a new entry of the same name is stored, once they are a week old:
+two installations that share the folder then keep both their entries.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,6 +35,8 @@ __all__ = ["cache_dir", "cached", "load", "store"]
 _MAGIC = b"textfix-cache 1\n"
 _DIGEST = 16
 _OFF = frozenset({"", "0", "off", "no", "false", "none"})
+#: a stale entry (or a temporary file a killed process left) is removed after this long
+STALE_AFTER = 7 * 24 * 3600
 
 
 def cache_dir() -> Path | None:
@@ -87,7 +94,6 @@ def store(name: str, key: str, data: bytes) -> bool:
             f.write(hashlib.blake2b(data, digest_size=_DIGEST).digest())
             f.write(data)
         os.replace(tmp, path)
-        return True
     except OSError:
         if tmp is not None:
             try:
@@ -95,6 +101,23 @@ def store(name: str, key: str, data: bytes) -> bool:
             except OSError:
                 pass
         return False
+    _prune(path, name)
+    return True
+
+
+def _prune(keep: Path, name: str) -> None:
+    """Remove other entries of ``name`` and leftover temporary files, once they are stale."""
+    cutoff = time.time() - STALE_AFTER
+    entry = f"{name}-{'[0-9a-f]' * 20}.bin"  # not the entries of a longer name
+    for pattern in (entry, f".{entry}.*"):
+        for old in keep.parent.glob(pattern):
+            if old == keep:
+                continue
+            try:
+                if old.stat().st_mtime < cutoff:
+                    old.unlink()
+            except OSError:
+                pass  # gone already, or not ours to remove
 
 
 def cached(name: str, key: str, build: Callable[[], bytes]) -> bytes:
