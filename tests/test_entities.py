@@ -796,3 +796,93 @@ def test_particles_and_articles_as_prefix_trees() -> None:
         "Otto",
         "Cruz",
     ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(_texts, st.lists(st.tuples(st.integers(0, 80), st.integers(0, 12)), max_size=6))
+def test_mentions_touching_spans_are_the_ones_a_full_scan_finds(
+    text: str, raw: list[tuple[int, int]]
+) -> None:
+    spans = entities._merged([(s, s + n) for s, n in raw if n])
+    expected = [
+        (m.start(), m.group())
+        for m in entities._MENTION.finditer(text)
+        if any(a < m.end() and m.start() < b for a, b in spans)
+    ]
+    assert entities._mentions_touching(text, spans, 0, len(text)) == expected
+
+
+# --- the quick test before the vote ----------------------------------------------------
+
+_NAME_PIECES = [
+    "Pyongyang",
+    "Pyongyan",
+    "Pyongyangs",
+    "Kim Jong-un",
+    "Kim Jong Un",
+    "Kim Jon-un",
+    "KIM JONG-UN",
+    "Jean-Paul Sartre",
+    "Jean Paul Sartre",
+    "Medvedev",
+    "Medvedew",
+    "Medvedev's",
+    "Healthcare",
+    "Health Care",
+    "Officials",
+    "Relations",
+    "relations",
+    "The",
+    "Then",
+    "They",
+    "Ludwig van Beethoven",
+    "van Beethoven",
+    "Al-Assad",
+    "al-Assad",
+    "O'Neill",
+    "ONeill",
+    "Moscow",
+    "Moskow",
+    "Ulaanbaatar",
+    "Ulanbaatar",
+    "Vladivostok",
+    "Vladviostok",
+    "A B C D E F G H",
+    "Dr.",
+    "U.S.",
+    "http://x.org/Pyongyan",
+]
+_SEPARATORS = [" ", " ", " said. ", ", and ", ". ", "\n", ' "', " met ", "; ", " of the "]
+_name_texts = st.lists(
+    st.tuples(st.sampled_from(_NAME_PIECES), st.sampled_from(_SEPARATORS)), max_size=30
+).map(lambda parts: "".join(p + sep for p, sep in parts))
+
+
+def _vote_without_quick_test(text: str, **options: object) -> list[textfix.Edit | textfix.Flag]:
+    """What the fixer proposes when every section goes to the vote."""
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(entities, "_may_vary", lambda every: True)
+        return run(text, **options)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(_name_texts, _texts))
+def test_the_quick_test_never_hides_what_the_vote_finds(text: str) -> None:
+    found = run(text)
+    assert found == _vote_without_quick_test(text)
+    every = entities._scan(Document(text), 0, len(text))
+    if found:
+        assert every is not None and entities._may_vary(every)
+
+
+def test_the_quick_test_on_the_seed_and_the_clean_corpus() -> None:
+    texts = [SEED.read_text(encoding="utf-8")]
+    texts += [p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt"))]
+    for text in texts:
+        assert run(text) == _vote_without_quick_test(text)
+    quiet = "Pyongyang said no. Envoys met in Seoul. Kim Jong-un waited. Officials agreed."
+    every = entities._scan(Document(quiet), 0, len(quiet))
+    assert every is not None and not entities._may_vary(every)
+    for noisy in (quiet + " Pyongyan left. Pyongyang won.", quiet + " Kim Jong Un left."):
+        every = entities._scan(Document(noisy), 0, len(noisy))
+        assert every is not None and entities._may_vary(every)

@@ -93,6 +93,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain, compress, islice, repeat
+from operator import itemgetter
 
 import regex
 
@@ -269,6 +270,7 @@ _SCAN = regex.compile(
 )
 # any character that no name holds: a name never spans one
 _NOT_IN_NAME = regex.compile(r"[^\p{L}\p{M}'’ \u00a0-]", regex.REVERSE)
+_NAME_BREAK = regex.compile(r"[^\p{L}\p{M}'’ \u00a0-]")
 _SKELETON = str.maketrans("", "", " -'’\u00a0")
 _PARTS = re.compile(r"[-'’]")
 
@@ -426,15 +428,9 @@ def _keys(token: str) -> frozenset[str]:
     return frozenset([token, *(token[:i] + token[i + 1 :] for i in range(len(token)))])
 
 
-def _neighbours(rare: list[str], common: list[str]) -> dict[str, list[str]]:
-    """For each rare token that has them, the frequent tokens one edit from it,
-    sorted (at most ``MAX_NEIGHBOURS``; a token sharing a deletion key with more
-    than ``MAX_CANDIDATES`` frequent ones, itself included, is too crowded to decide).
-
-    Does what :func:`_neighbours_plain` does. Most rare tokens share no
-    deletion key with any frequent one: they are set aside with set operations
-    in C over the cached keys, and only the others are compared.
-    """
+def _sharing_a_key(rare: Iterable[str], common: list[str]) -> list[str]:
+    """The tokens of ``rare`` that share a deletion key with another token of
+    ``common``: only these can be one edit from a frequent token."""
     holders: dict[str, int] = {}
     _count_elements(holders, chain.from_iterable(map(_keys, common)))
     frequent = set(common)
@@ -450,6 +446,19 @@ def _neighbours(rare: list[str], common: list[str]) -> dict[str, list[str]]:
             shared = set(compress(holders, map((1).__lt__, holders.values())))
         if not shared.isdisjoint(_keys(o)):
             candidates.append(o)
+    return candidates
+
+
+def _neighbours(rare: list[str], common: list[str]) -> dict[str, list[str]]:
+    """For each rare token that has them, the frequent tokens one edit from it,
+    sorted (at most ``MAX_NEIGHBOURS``; a token sharing a deletion key with more
+    than ``MAX_CANDIDATES`` frequent ones, itself included, is too crowded to decide).
+
+    Does what :func:`_neighbours_plain` does. Most rare tokens share no
+    deletion key with any frequent one: they are set aside with set operations
+    in C over the cached keys, and only the others are compared.
+    """
+    candidates = _sharing_a_key(rare, common)
     if not candidates:
         return {}
     if len(candidates) * len(common) > _FEW_PAIRS:
@@ -666,9 +675,10 @@ class EntitiesFixer(Fixer):
     ) -> Iterator[Edit | Flag]:
         """Outliers and inconsistent forms among the names of ``text[lo:hi]``."""
         text = doc.text
-        names = _Names.survey(doc, lo, hi)
-        if names is None:
-            return
+        every = _scan(doc, lo, hi)
+        if every is None or not _may_vary(every):
+            return  # (most documents: every name is written one way)
+        names = _Names.of_scan(doc, lo, hi, every)
         counts = names.counts
         families = _Families(counts)
         outliers = self._outliers(text, lo, hi, names.locate, counts, families, exact=False)
@@ -995,10 +1005,15 @@ class _Names:
 
     @classmethod
     def survey(cls, doc: Document, lo: int, hi: int) -> _Names | None:
-        text = doc.text
         every = _scan(doc, lo, hi)
         if every is None:
             return None
+        return cls.of_scan(doc, lo, hi, every)
+
+    @classmethod
+    def of_scan(cls, doc: Document, lo: int, hi: int, every: dict[tuple[str, str], int]) -> _Names:
+        """The names of the section from what :func:`_scan` counted (``every``, emptied)."""
+        text = doc.text
         self = cls(doc, lo, hi)
         # a function word alone at the start of a sentence is no name: set aside
         # in C (most sentences start so)
@@ -1023,35 +1038,32 @@ class _Names:
             g: c for g, c in plain.items() if c > 0 and " " not in g and "\u00a0" not in g
         }
         mid = set(counts)
-        kept: list[tuple[list[str], int]] = []  # names of several tokens
+        kept: list[tuple[tuple[str, ...], int]] = []  # names of several tokens
         if len(counts) < len(plain):
             for g, c in plain.items():
                 if c > 0 and g not in counts:
-                    toks = _tokens(g)
+                    toks = _parse(g)[0]
                     mid.update(toks)
                     kept.append((toks, c))
-        pending: list[tuple[str, list[str], str, int]] = []  # (mention, tokens, low, n)
+        pending: list[tuple[str, tuple[str, ...], str, int, int]] = []
         for g, c in initial.items():
             if c <= 0:
                 continue
-            if " " in g or "\u00a0" in g:
-                toks = _tokens(g)
+            toks, low, lead = _parse(g)
+            if len(toks) > 1:
                 mid.update(toks[1:])
-            else:
-                toks = [g]
-            low = toks[0].casefold()
-            if low in STOPWORDS and len(toks) == 1:
+            elif low in STOPWORDS:
                 self.drop[g] = 1
                 continue
-            pending.append((g, toks, low, c))
+            pending.append((g, toks, low, lead, c))
         # the first word is dropped when it is a common word the document also
         # writes in lower case; ask only where nothing else drops it already
         drop = self.drop
         undecided = []
         for item in pending:
-            g, toks, low, c = item
+            g, toks, low, d, c = item
             if low in STOPWORDS or (len(toks) == 1 and toks[0] not in mid and _zipf(low) >= 3.5):
-                d = drop[g] = _lead_words(toks)
+                drop[g] = d
                 if d == len(toks) - 1:
                     counts[toks[d]] = counts.get(toks[d], 0) + c
                 elif d < len(toks):
@@ -1059,10 +1071,10 @@ class _Names:
             else:
                 undecided.append(item)
         if undecided:
-            lower = _lowercase_words(text, lo, hi, {low for _, _, low, _ in undecided})
-            for g, toks, low, c in undecided:
+            lower = _lowercase_words(text, lo, hi, {item[2] for item in undecided})
+            for g, toks, low, d, c in undecided:
                 if low in lower:
-                    d = drop[g] = _lead_words(toks)
+                    drop[g] = d
                     toks = toks[d:]
                 if len(toks) == 1:
                     counts[toks[0]] = counts.get(toks[0], 0) + c
@@ -1076,27 +1088,13 @@ class _Names:
             and len(counts.keys() | {w for toks, _ in kept for w in toks}) > MAX_DISTINCT
         ):
             self.max_n = 1
-        max_n = self.max_n
-        for toks, c in kept:
-            if len(toks) == 2 and max_n > 1:
-                a, b = toks
-                if not a.islower():
-                    counts[a] = counts.get(a, 0) + c
-                    if not b.islower():
-                        ab = f"{a} {b}"
-                        counts[ab] = counts.get(ab, 0) + c
-                if not b.islower():
-                    counts[b] = counts.get(b, 0) + c
-                continue
-            ws = toks[:MAX_MENTION_TOKENS]
-            k = len(ws)
-            for i in range(k):
-                if ws[i].islower():
-                    continue
-                for n in range(1, min(max_n, k - i) + 1):
-                    if not ws[i + n - 1].islower():
-                        unit = " ".join(ws[i : i + n])
-                        counts[unit] = counts.get(unit, 0) + c
+        if kept:
+            max_n = self.max_n
+            units: list[str] = []
+            for toks, c in kept:
+                found = _units(toks, max_n)
+                units += found if c == 1 else found * c
+            _count_elements(counts, units)
         self._seen = (plain, initial)
         return self
 
@@ -1106,12 +1104,11 @@ class _Names:
         doc, text = self.doc, self.doc.text
         drop = self.drop
         plain, initial = self._seen
-        names = {g for g, c in plain.items() if c > 0}
-        names.update(g for g, c in initial.items() if c > 0)
+        names = plain.keys() | initial.keys()  # (every count is positive)
         if wanted is None:
             look = names
         else:
-            look = {g for g in names if not wanted.isdisjoint(_tokens(g))}
+            look = {g for g in names if not wanted.isdisjoint(_parse(g)[0])}
         if not look:
             return []
         has_protected = bool(doc.protected)
@@ -1169,13 +1166,38 @@ class _Names:
         return first
 
 
-def _lead_words(toks: list[str]) -> int:
+def _lead_words(toks: Sequence[str]) -> int:
     """How many words a sentence-initial mention loses with its first word: that
     word and the particles after it."""
     d = 1
     while d < len(toks) and toks[d].islower():
         d += 1
     return d
+
+
+@lru_cache(maxsize=1 << 16)
+def _parse(mention: str) -> tuple[tuple[str, ...], str, int]:
+    """A mention's tokens, its first token case-folded, and how many tokens it
+    loses when its first word is dropped (:func:`_lead_words`)."""
+    toks = tuple(_tokens(mention))
+    return toks, toks[0].casefold(), _lead_words(toks)
+
+
+@lru_cache(maxsize=1 << 16)
+def _units(toks: tuple[str, ...], max_n: int) -> tuple[str, ...]:
+    """The name units of one mention's tokens, as ``EntitiesFixer._count`` counts them:
+    every run of 1 to ``max_n`` of its first ``MAX_MENTION_TOKENS`` tokens that
+    neither starts nor ends with a particle."""
+    ws = toks[:MAX_MENTION_TOKENS]
+    k = len(ws)
+    out = []
+    for i in range(k):
+        if ws[i].islower():
+            continue
+        for n in range(1, min(max_n, k - i) + 1):
+            if not ws[i + n - 1].islower():
+                out.append(" ".join(ws[i : i + n]))
+    return tuple(out)
 
 
 def _tokens(mention: str) -> list[str]:
@@ -1218,6 +1240,65 @@ def _scan(doc: Document, lo: int, hi: int) -> dict[tuple[str, str], int] | None:
     return every
 
 
+def _may_vary(every: dict[tuple[str, str], int]) -> bool:
+    """Whether the names :func:`_scan` counted can hold an outlier or a name
+    written two ways: ``False`` means the vote finds nothing in the section.
+
+    A necessary condition, worked out before the sentence-initial words are
+    judged: every mention is taken with and without its first word, so the
+    units counted here hold every unit the vote counts, as often or more
+    often. The vote finds a name written two ways only where two units have
+    one skeleton and two shapes, and an outlier only where a token shares a
+    deletion key with another token seen twice or more; most documents have
+    neither. It runs in C over what :func:`_raw_units` caches per mention.
+    """
+    stop = _STOP_KEYS.intersection(every)
+    live = list(every.keys() - stop if stop else every)
+    raw = list(map(_raw_units, live))
+    shapes = set(chain.from_iterable(map(itemgetter(1), raw)))
+    if len(shapes) > len(set(map(itemgetter(0), shapes))):
+        return True  # one skeleton, two shapes
+    family: dict[str, int] = {}
+    skels = map(itemgetter(0), raw)
+    _count_elements(family, chain.from_iterable(map(operator.mul, skels, map(every.get, live))))
+    tokens = list(set(chain.from_iterable(map(itemgetter(2), raw))))
+    common = list(compress(tokens, map((1).__lt__, map(family.__getitem__, tokens))))
+    if not common:
+        return False
+    keys = list(chain.from_iterable(map(_keys, common)))
+    held = set(keys)
+    if len(held) < len(keys):
+        return True  # two frequent tokens share a deletion key
+    rare = set(tokens).difference(common)
+    return not held.isdisjoint(chain.from_iterable(map(_keys, rare)))
+
+
+@lru_cache(maxsize=1 << 16)
+def _raw_units(
+    key: tuple[str, str],
+) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """What :func:`_may_vary` needs of one ``(mention, sentence end)``: the
+    skeletons of the units the vote may count for it (a sentence-initial
+    mention's units with or without its first word, each as often as the
+    likelier of the two has it), their ``(skeleton, shape)`` pairs, and the
+    skeletons of its tokens that the outlier vote looks at."""
+    mention, end = key
+    toks, _, lead = _parse(mention)
+    units = _units(toks, MAX_NGRAM)
+    if end and lead < len(toks):
+        units = tuple((Counter(units) | Counter(_units(toks[lead:], MAX_NGRAM))).elements())
+    skels = tuple(map(_skel, units))
+    shapes = tuple(set(zip(skels, map(str.casefold, units), strict=True)))
+    tokens = tuple(
+        {
+            s
+            for u, s in zip(units, skels, strict=True)
+            if " " not in u and len(u) <= MAX_TOKEN_LETTERS and len(s) >= MIN_PART
+        }
+    )
+    return skels, shapes, tokens
+
+
 def _count_first(every: dict[tuple[str, str], int], text: str, m0: regex.Match[str]) -> None:
     g0, end0 = m0.groups("")
     # the start of the text makes its first mention sentence-initial too
@@ -1247,12 +1328,17 @@ def _mentions_touching(
     """``(start, mention)`` of the mentions in ``text[lo:hi]`` that share a character
     with one of ``spans`` (sorted and disjoint), as a scan of the section finds them.
 
-    Each span is looked at from the last character before it that no name can
-    hold: a scan of the whole section would find the same mentions there.
+    A span is looked at from the last character before it that no name can
+    hold to the first such character after it (the spans that start before
+    that are looked at with it): a scan of the whole section finds the same
+    mentions there.
     """
     out = []
     cursor = lo  # no mention straddles it, and those before it are done
-    for ps, pe in spans:
+    i, n = 0, len(spans)
+    while i < n:
+        ps, pe = spans[i]
+        i += 1
         if pe <= cursor:
             continue
         if ps >= hi:
@@ -1262,16 +1348,21 @@ def _mentions_touching(
             wall = _NOT_IN_NAME.search(text, cursor, ps)
             if wall is not None:
                 start = wall.end()
-        for m in _MENTION.finditer(text, start, hi):
-            s, e = m.span()
-            if s >= pe:
-                cursor = s
+        group = [(ps, pe)]
+        while True:
+            wall = _NAME_BREAK.search(text, pe, hi)
+            stop = hi if wall is None else wall.start()
+            if i == n or spans[i][0] >= stop:
                 break
-            cursor = e
-            if e > ps:
+            group.append(spans[i])
+            pe = max(pe, spans[i][1])
+            i += 1
+        # (the character after the region is seen: the pattern looks ahead at it)
+        for m in _MENTION.finditer(text, start, min(stop + 1, hi)):
+            s, e = m.span()
+            if any(a < e and s < b for a, b in group):
                 out.append((s, m.group()))
-        else:
-            break  # no mention after this one
+        cursor = stop
     return out
 
 
