@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from textfix.corpus import (
     Selector,
     Settings,
     Target,
+    _Local,
     atomic_write,
     collect,
     decode,
@@ -283,6 +285,34 @@ def _square(x: int) -> int:
 def test_ordered_map_keeps_order_in_parallel() -> None:
     tasks = ((_square, (i,)) for i in range(200))
     assert list(ordered_map(tasks, jobs=2, window=5)) == [i * i for i in range(200)]
+
+
+_WARMED: list[int] = []
+
+
+def _warm_and_report(i: int) -> tuple[int, int, list[int]]:
+    if not _WARMED:
+        _WARMED.append(os.getpid())  # stands for a table loaded on first use
+    return i, os.getpid(), list(_WARMED)
+
+
+def test_ordered_map_runs_the_first_task_here_and_workers_start_warm() -> None:
+    tasks = [_Local("start"), *((_warm_and_report, (i,)) for i in range(40)), _Local("end")]
+    _WARMED.clear()
+    try:
+        out = list(ordered_map(iter(tasks), jobs=2, window=3))
+    finally:
+        _WARMED.clear()
+    assert out[0] == "start" and out[-1] == "end"
+    results = out[1:-1]
+    assert [i for i, _, _ in results] == list(range(40))
+    me = os.getpid()
+    assert results[0][1] == me  # the first task ran in this process
+    workers = {pid for _, pid, _ in results[1:]}
+    assert me not in workers and workers
+    if sys.platform.startswith("linux"):
+        # forked after the first task: every worker saw what it loaded, none loaded again
+        assert all(warmed == [me] for _, _, warmed in results)
 
 
 def test_gitignore_above_the_folder_applies_inside_a_repository(tmp_path: Path) -> None:
