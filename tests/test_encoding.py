@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -11,7 +15,9 @@ from ftfy.badness import BADNESS_RE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from textfix.fixers.encoding import _TRIGGER, EncodingFixer, build
+from textfix import cache
+from textfix.fixers import encoding
+from textfix.fixers.encoding import EncodingFixer, _trigger, build
 from textfix.model import apply_edits
 from textfix.options import Options
 from textfix.pipeline import Pipeline
@@ -288,7 +294,7 @@ _MOJI_ALPHABET = sorted({c for c in BADNESS_RE.pattern if ord(c) > 0x7F} - {"\\"
 def test_trigger_finds_every_line_ftfy_calls_bad(s):
     # the cheap scan must never skip a line ftfy's mojibake heuristic would repair
     if BADNESS_RE.search(s):
-        assert any(m.lastgroup == "moji" for m in _TRIGGER.finditer(s))
+        assert any(m.lastgroup == "moji" for m in _trigger().finditer(s))
 
 
 _WORDS = st.sampled_from(
@@ -370,7 +376,62 @@ def test_shortened_ftfy_loop_gives_ftfy_result(line):
     # _fix_encoding stops ftfy's repair loop once the cheap scan finds no mojibake left
     from ftfy import fix_encoding_and_explain
 
-    from textfix.fixers.encoding import _FTFY, _fix_encoding
+    from textfix.fixers.encoding import _fix_encoding, _ftfy
 
-    fixed, plan = fix_encoding_and_explain(line, _FTFY)
+    fixed, plan = fix_encoding_and_explain(line, _ftfy().config)
     assert _fix_encoding(line) == (fixed, list(plan))
+
+
+# --- ftfy is imported only when a document needs it ---------------------------------
+
+_IMPORTS_SCRIPT = """
+import json, sys
+import textfix
+results = [textfix.clean(t).text for t in sys.argv[1:]]
+print(json.dumps({"ftfy": "ftfy" in sys.modules, "texts": results}))
+"""
+
+
+def _fresh_clean(tmp_path, *texts, cache="warm"):
+    env = dict(os.environ)
+    env["TEXTFIX_CACHE_DIR"] = "off" if cache == "off" else str(tmp_path / "cache")
+    proc = subprocess.run(
+        [sys.executable, "-c", _IMPORTS_SCRIPT, *texts],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(proc.stdout)
+
+
+def test_ftfy_is_imported_only_for_damage(tmp_path):
+    clean_texts = ("Plain ASCII, AT&T and R&D.", "A naïve café in Zürich, “quoted” — twice.")
+    # the first process builds the cached character sets (importing ftfy to derive them)
+    first = _fresh_clean(tmp_path, *clean_texts)
+    assert first["texts"] == list(clean_texts)
+    # later processes read them back: text without damage never imports ftfy
+    warm = _fresh_clean(tmp_path, *clean_texts)
+    assert warm == {"ftfy": False, "texts": list(clean_texts)}
+    # damage does, and is repaired as before
+    damaged = _fresh_clean(tmp_path, "The cafÃ© opens.", "Tom &amp; Jerry")
+    assert damaged == {"ftfy": True, "texts": ["The café opens.", "Tom & Jerry"]}
+    # without a cache, the sets are derived from ftfy, with the same results
+    off = _fresh_clean(tmp_path, *clean_texts, "The cafÃ© opens.", cache="off")
+    assert off["texts"] == [*clean_texts, "The café opens."]
+
+
+def test_cached_character_sets_are_ftfys(monkeypatch, tmp_path):
+    monkeypatch.setenv("TEXTFIX_CACHE_DIR", str(tmp_path))
+    derived = encoding._derive_char_sets()
+    encoding._char_sets.cache_clear()
+    try:
+        assert encoding._char_sets() == derived  # built and stored
+        encoding._char_sets.cache_clear()
+        assert encoding._char_sets() == derived  # read back
+        # an entry under the same key that is not ours is ignored, not trusted
+        cache.store("encoding-charsets", encoding._badness_key(), b"not marshal data")
+        encoding._char_sets.cache_clear()
+        assert encoding._char_sets() == derived
+    finally:
+        encoding._char_sets.cache_clear()

@@ -27,18 +27,17 @@ URL query or in code is meant) and on lines that hold markup.
 
 from __future__ import annotations
 
-import difflib
+import functools
+import importlib.util
+import marshal
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
-import ftfy
-from ftfy import TextFixerConfig, fix_encoding_and_explain
-from ftfy.badness import BADNESS_RE, MOJIBAKE_CATEGORIES
-from ftfy.chardata import LIGATURES, WIDTH_MAP
-from ftfy.fixes import fix_c1_controls, fix_surrogates, unescape_html
-
+from textfix import cache
 from textfix.model import Document, Edit, Example, Fixer, Flag, Rule
 from textfix.options import Options
 
@@ -184,50 +183,158 @@ RULES = (
 #: the values of ``Options.normalize`` this fixer understands
 NORMALIZATIONS = ("quotes", "dashes", "nfc", "width", "ligatures")
 
+# --- ftfy, imported on first need ----------------------------------------------
+
+# Importing ftfy costs some 60 ms (its modules and their patterns), more than the
+# rest of a start-up; most documents hold no damage it repairs. So ftfy is imported
+# the first time a document holds mojibake, an entity or a surrogate (or an opt-in
+# normalisation needs its tables), and the characters its heuristic is made of,
+# which the triggers below need on every document, come from the on-disk cache.
+
+
+@functools.cache
+def _ftfy() -> SimpleNamespace:
+    """The parts of ftfy this fixer uses (ftfy is imported on the first call)."""
+    import ftfy
+    from ftfy.chardata import LIGATURES, WIDTH_MAP
+    from ftfy.fixes import fix_c1_controls, fix_surrogates, unescape_html
+
+    return SimpleNamespace(
+        # ftfy's encoding repair with every normalising step off (datatrove's choice)
+        config=ftfy.TextFixerConfig(
+            unescape_html=False,
+            remove_terminal_escapes=False,
+            fix_latin_ligatures=False,
+            fix_character_width=False,
+            uncurl_quotes=False,
+            fix_line_breaks=False,
+            fix_surrogates=False,
+            remove_control_chars=False,
+            normalization=None,
+            explain=True,
+        ),
+        fix_encoding_and_explain=ftfy.fix_encoding_and_explain,
+        # one step of ftfy.fix_encoding_and_explain (private in ftfy 6; None if it moved)
+        step=getattr(ftfy, "_fix_encoding_one_step_and_explain", None),
+        fix_c1_controls=fix_c1_controls,
+        fix_surrogates=fix_surrogates,
+        unescape_html=unescape_html,
+        ligatures=LIGATURES,
+        width_map=WIDTH_MAP,
+    )
+
+
+#: the version of the stored character sets: bump it when _derive_char_sets changes
+CHAR_SETS_FORMAT = 1
+
+
+def _derive_char_sets() -> tuple[str, str]:
+    """The characters ftfy's badness heuristic is made of: (mojibake, Greek and Cyrillic).
+
+    Every match of BADNESS_RE holds two adjacent such characters (at least one of
+    them not a plain Greek or Cyrillic letter), except for a few patterns listed
+    apart: a C1 control, Ã or Â before a space, Œ/œ before a non-letter and two
+    Cyrillic pairs. Lines without any of these can hold no mojibake ftfy would fix.
+    """
+    from ftfy.badness import BADNESS_RE, MOJIBAKE_CATEGORIES
+
+    greek_cyrillic = MOJIBAKE_CATEGORIES["upper_common"] + MOJIBAKE_CATEGORIES["lower_common"]
+    literals = "".join(
+        sorted(
+            {
+                ch
+                for ch in BADNESS_RE.pattern
+                if ord(ch) > 0x7F and ch not in greek_cyrillic and ch != "-"
+            }
+        )
+    )
+    moji = "".join(
+        v for k, v in MOJIBAKE_CATEGORIES.items() if k not in ("upper_common", "lower_common")
+    ) + literals.replace("\\", "").replace("]", "").replace("^", "")
+    return moji, greek_cyrillic
+
+
+def _badness_key() -> str | None:
+    """The cache key of the character sets: the ftfy/badness.py they derive from
+    (path, size, modification time), found without importing ftfy."""
+    try:
+        spec = importlib.util.find_spec("ftfy")
+        origin = spec.origin if spec is not None else None
+        if origin is None:  # pragma: no cover - a namespace package or a frozen ftfy
+            return None
+        st = Path(origin).with_name("badness.py").stat()
+    except (OSError, ImportError, ValueError):  # pragma: no cover - ftfy in a zip file
+        return None
+    return repr((CHAR_SETS_FORMAT, origin, st.st_size, st.st_mtime_ns))
+
+
+@functools.cache
+def _char_sets() -> tuple[str, str]:
+    """:func:`_derive_char_sets`, read from the on-disk cache when it holds them."""
+    key = _badness_key()
+    if key is None:  # pragma: no cover
+        return _derive_char_sets()
+    data = cache.cached("encoding-charsets", key, lambda: marshal.dumps(_derive_char_sets()))
+    try:
+        moji, greek_cyrillic = marshal.loads(data)
+    except (ValueError, EOFError, TypeError):
+        return _derive_char_sets()  # not ours (another build of textfix, same key)
+    if not isinstance(moji, str) or not isinstance(greek_cyrillic, str):
+        return _derive_char_sets()
+    return moji, greek_cyrillic
+
+
 # --- triggers ----------------------------------------------------------------
 
-# The characters ftfy's badness heuristic is made of. Every match of
-# BADNESS_RE holds two adjacent such characters (at least one of them not a
-# plain Greek or Cyrillic letter), except for a few patterns listed apart:
-# a C1 control, Ã or Â before a space, Œ/œ before a non-letter and two
-# Cyrillic pairs. Lines without any of these can hold no mojibake ftfy would fix.
-_GREEK_CYRILLIC = MOJIBAKE_CATEGORIES["upper_common"] + MOJIBAKE_CATEGORIES["lower_common"]
-_LITERALS = "".join(
-    sorted(
-        {
-            ch
-            for ch in BADNESS_RE.pattern
-            if ord(ch) > 0x7F and ch not in _GREEK_CYRILLIC and ch != "-"
-        }
-    )
-)
-_MOJI = "".join(
-    v for k, v in MOJIBAKE_CATEGORIES.items() if k not in ("upper_common", "lower_common")
-) + _LITERALS.replace("\\", "").replace("]", "").replace("^", "")
-_ANY = _MOJI + _GREEK_CYRILLIC
-
-
 # One scan for everything; the group that matched says what was found. Every
-# alternative starts with a character of _FIRST, which the scan consumes first and
-# the alternatives then look back at: a pattern that opens with a plain character
-# class lets the engine skip ordinary text in C, with neither a branch nor a
-# look-ahead tried at each position (4x faster than a look-ahead on the class).
-_FIRST = f"\\x00-\\x08\\x0b\\x0e-\\x1f\\x7f-\\x9f\\u206a-\\u206f\\ufeff\\ufff9-\\ufffc&\\ud800-\\udfff{_ANY}ВЂ"
+# alternative starts with a character of the first class, which the scan consumes
+# first and the alternatives then look back at: a pattern that opens with a plain
+# character class lets the engine skip ordinary text in C, with neither a branch nor
+# a look-ahead tried at each position (4x faster than a look-ahead on the class).
+# They are compiled on first use (a few ms each): pure ASCII text needs none of them.
 _CONTROLS = "\x00-\x08\x0b\x0e-\x1f\x7f\u206a-\u206f\ufeff\ufff9-\ufffc"
-_MOJI_AFTER = (
-    f"(?<=[\x80-\x9f])|(?<=[{_MOJI}])[{_ANY}]|(?<=[{_GREEK_CYRILLIC}])[{_MOJI}]"
-    "|(?<=в)Ђ|(?<=В)Ђ|(?<=[ÃÂ]) |(?<=[Œœ])(?![A-Za-z])"
-)
 _OTHER_AFTER = (
     "(?P<surr>(?<=[\ud800-\udfff])[\ud800-\udfff]*)"
     "|(?P<ent>(?<=&)(?:amp;)*(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});)"
     f"|(?P<ctl>(?<=\x1b)\\[[0-9;]*[A-Za-z]|(?<=[{_CONTROLS}])[{_CONTROLS}]*)"
 )
-_TRIGGER = re.compile(f"[{_FIRST}](?:(?P<moji>{_MOJI_AFTER})|{_OTHER_AFTER})")
-# The same without mojibake, for the rest of a line that goes to ftfy anyway.
-_OTHER = re.compile(f"[&{_CONTROLS}\ud800-\udfff](?:{_OTHER_AFTER})")
-# Mojibake alone: text without it is not bad to ftfy (see test_encoding.py).
-_MOJI_TRIGGER = re.compile(f"[{_FIRST}](?:{_MOJI_AFTER})")
+
+
+def _first_and_moji_after() -> tuple[str, str]:
+    moji, greek_cyrillic = _char_sets()
+    any_ = moji + greek_cyrillic
+    first = (
+        "\\x00-\\x08\\x0b\\x0e-\\x1f\\x7f-\\x9f\\u206a-\\u206f\\ufeff\\ufff9-\\ufffc"
+        f"&\\ud800-\\udfff{any_}ВЂ"
+    )
+    moji_after = (
+        f"(?<=[\x80-\x9f])|(?<=[{moji}])[{any_}]|(?<=[{greek_cyrillic}])[{moji}]"
+        "|(?<=в)Ђ|(?<=В)Ђ|(?<=[ÃÂ]) |(?<=[Œœ])(?![A-Za-z])"
+    )
+    return first, moji_after
+
+
+@functools.cache
+def _trigger() -> re.Pattern[str]:
+    """Every kind of damage; the group that matched (``moji``, ``surr``, ``ent``,
+    ``ctl``) says which."""
+    first, moji_after = _first_and_moji_after()
+    return re.compile(f"[{first}](?:(?P<moji>{moji_after})|{_OTHER_AFTER})")
+
+
+@functools.cache
+def _other_trigger() -> re.Pattern[str]:
+    """:func:`_trigger` without mojibake, for the rest of a line that goes to ftfy anyway."""
+    return re.compile(f"[&{_CONTROLS}\ud800-\udfff](?:{_OTHER_AFTER})")
+
+
+@functools.cache
+def _moji_trigger() -> re.Pattern[str]:
+    """Mojibake alone: text without it is not bad to ftfy (see test_encoding.py)."""
+    first, moji_after = _first_and_moji_after()
+    return re.compile(f"[{first}](?:{moji_after})")
+
+
 # Pure ASCII text can only hold entities and control characters.
 _ASCII_TRIGGER = re.compile(r"[&\x00-\x08\x0b\x0e-\x1f\x7f](?:(?<=&)[#A-Za-z]|(?<!&))")
 # A line that holds a tag is markup: its entities are meant.
@@ -236,21 +343,6 @@ _ESCAPED_TAG = re.compile(r"&(?:amp;)*lt;[A-Za-z/!?]")
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 _C1 = re.compile(r"[\x80-\x9f]")
 
-# ftfy's encoding repair with every normalising step off (datatrove's choice).
-_FTFY = TextFixerConfig(
-    unescape_html=False,
-    remove_terminal_escapes=False,
-    fix_latin_ligatures=False,
-    fix_character_width=False,
-    uncurl_quotes=False,
-    fix_line_breaks=False,
-    fix_surrogates=False,
-    remove_control_chars=False,
-    normalization=None,
-    explain=True,
-)
-#: one step of ftfy.fix_encoding_and_explain (private in ftfy 6; None if it moved)
-_ftfy_step = getattr(ftfy, "_fix_encoding_one_step_and_explain", None)
 #: ftfy fixes text in segments of at most this many characters
 _SEGMENT = 1_000_000
 
@@ -270,35 +362,41 @@ _CODEC_NAMES = {
     "utf-8-variants": "UTF-8",
 }
 
-_NORMALIZERS: dict[str, tuple[Rule, re.Pattern[str], dict[int, str] | None, str]] = {
-    "quotes": (
-        UNCURL_QUOTES,
-        re.compile("[\u02bc\u2018-\u201f]+"),
-        {
-            **{c: "'" for c in (0x2BC, 0x2018, 0x2019, 0x201A, 0x201B)},
-            **{c: '"' for c in range(0x201C, 0x2020)},
-        },
-        "curly quote made straight",
-    ),
-    "dashes": (
-        ASCII_DASHES,
-        re.compile("[\u2010-\u2015]+"),
-        {0x2010: "-", 0x2011: "-", 0x2012: "-", 0x2013: "-", 0x2014: "--", 0x2015: "--"},
-        "typographic dash made ASCII",
-    ),
-    "width": (
-        WIDTH,
-        re.compile("[\u3000\uff01-\uffef]+"),
-        WIDTH_MAP,
-        "fullwidth/halfwidth form made standard width",
-    ),
-    "ligatures": (
-        LIGATURE,
-        re.compile("[" + "".join(chr(c) for c in LIGATURES) + "]+"),
-        LIGATURES,
-        "ligature split into letters",
-    ),
-}
+
+@functools.cache
+def _normalizers() -> dict[str, tuple[Rule, re.Pattern[str], dict[int, str] | None, str]]:
+    """The opt-in normalisations: rule, pattern, translation table, message (built on
+    first use: the width and ligature tables are ftfy's)."""
+    ftfy = _ftfy()
+    return {
+        "quotes": (
+            UNCURL_QUOTES,
+            re.compile("[\u02bc\u2018-\u201f]+"),
+            {
+                **{c: "'" for c in (0x2BC, 0x2018, 0x2019, 0x201A, 0x201B)},
+                **{c: '"' for c in range(0x201C, 0x2020)},
+            },
+            "curly quote made straight",
+        ),
+        "dashes": (
+            ASCII_DASHES,
+            re.compile("[\u2010-\u2015]+"),
+            {0x2010: "-", 0x2011: "-", 0x2012: "-", 0x2013: "-", 0x2014: "--", 0x2015: "--"},
+            "typographic dash made ASCII",
+        ),
+        "width": (
+            WIDTH,
+            re.compile("[\u3000\uff01-\uffef]+"),
+            ftfy.width_map,
+            "fullwidth/halfwidth form made standard width",
+        ),
+        "ligatures": (
+            LIGATURE,
+            re.compile("[" + "".join(chr(c) for c in ftfy.ligatures) + "]+"),
+            ftfy.ligatures,
+            "ligature split into letters",
+        ),
+    }
 
 
 def _codec(name: str) -> str:
@@ -335,22 +433,24 @@ def _fix_encoding(segment: str) -> tuple[str, list[tuple[str, str]]]:
     ftfy repeats one repair step until the text stops changing, and each step
     first asks ``is_bad`` (a search with its large BADNESS_RE) whether there is
     anything left to do: on a repaired line that search costs more than the
-    repair. Text in which _MOJI_TRIGGER (a much cheaper scan) finds nothing is
+    repair. Text in which _moji_trigger() (a much cheaper scan) finds nothing is
     never bad to ftfy (tests/test_encoding.py checks this), so the loop stops
     there, with the result ftfy's own last step would give. The first step is
     ftfy's own, which also answers for a segment that was never bad.
     """
-    if _ftfy_step is None:  # pragma: no cover - an ftfy without the private step
-        fixed, plan = fix_encoding_and_explain(segment, _FTFY)
+    ftfy = _ftfy()
+    if ftfy.step is None:  # pragma: no cover - an ftfy without the private step
+        fixed, plan = ftfy.fix_encoding_and_explain(segment, ftfy.config)
         return fixed, list(plan or ())
+    step, config, moji = ftfy.step, ftfy.config, _moji_trigger()
     steps: list[tuple[str, str]] = []
     text = segment
     while True:
         previous = text
-        text, plan = _ftfy_step(text, _FTFY)
+        text, plan = step(text, config)
         if plan:
             steps.extend(plan)
-        if text == previous or _MOJI_TRIGGER.search(text) is None:
+        if text == previous or moji.search(text) is None:
             return text, steps
 
 
@@ -418,6 +518,8 @@ def _diff(old: str, new: str, base: int = 0) -> list[Span]:
     if len(a) + len(b) > 20_000:
         return [(base + p, base + p + len(a), b)]
     spans: list[list[int]] = []
+    import difflib  # rarely needed: imported here
+
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
@@ -471,9 +573,10 @@ class EncodingFixer(Fixer):
         # costs a few scans of it, not a million
         line: list[Any] = [-1, -1, False, False]
         moji_lines: list[tuple[int, int]] = []
+        search = _trigger().search
         pos = 0
         while True:
-            m = _TRIGGER.search(text, pos)
+            m = search(text, pos)
             if m is None:
                 break
             if m.lastgroup != "moji":
@@ -487,7 +590,7 @@ class EncodingFixer(Fixer):
             le = text.find("\n", start)
             le = n if le < 0 else le
             moji_lines.append((ls, le))
-            for other in _OTHER.finditer(text, start, le):
+            for other in _other_trigger().finditer(text, start, le):
                 yield from self._other(text, other, surrogate_lines, line)
             pos = le
         for ls, le in moji_lines:
@@ -512,7 +615,7 @@ class EncodingFixer(Fixer):
         else:
             start = m.start()
             surrogate_lines.add(text.rfind("\n", 0, start) + 1)
-            fixed = fix_surrogates(m.group())
+            fixed = _ftfy().fix_surrogates(m.group())
             yield Edit(
                 start,
                 m.end(),
@@ -526,6 +629,7 @@ class EncodingFixer(Fixer):
     def _mojibake(self, text: str, start: int, end: int) -> Iterator[Edit]:
         segment = text[start:end]
         fixed, plan = _fix_encoding(segment)
+        fix_c1_controls = _ftfy().fix_c1_controls
         if _C1.search(fixed):
             fixed = fix_c1_controls(fixed)
         if fixed == segment:
@@ -547,6 +651,7 @@ class EncodingFixer(Fixer):
     def _entity(self, text: str, m: re.Match[str], line: list[Any]) -> Iterator[Edit]:
         raw = m.group()
         fixed = raw
+        unescape_html = _ftfy().unescape_html
         while True:
             once = unescape_html(fixed)
             if once == fixed:
@@ -596,7 +701,7 @@ class EncodingFixer(Fixer):
                         yield Edit(s, e, rep, NFC.id, "composed to NFC")
                 pos = le + 1
             return
-        rule, pattern, table, message = _NORMALIZERS[kind]
+        rule, pattern, table, message = _normalizers()[kind]
         if text.isascii():
             return
         for m in pattern.finditer(text):
