@@ -25,11 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 from textfix.packs import SourceError, read_toml
 
 CONFIG_NAMES = (".textfix.toml", "textfix.toml", "pyproject.toml")
@@ -193,6 +188,12 @@ def load_config(path: str | Path) -> Config:
 
 
 def _has_textfix_table(path: Path) -> bool:
+    # imported here: a run that finds no pyproject.toml never needs it (~8 ms)
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):

@@ -44,17 +44,19 @@ import sys
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from json.decoder import scanstring
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pathspec
 
 from textfix.model import unified_diff
 from textfix.options import Options
 from textfix.pipeline import build_pipeline
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 DEFAULT_INCLUDE = ("*.txt", "*.md", "*.jsonl")
 #: folders never walked into
@@ -821,6 +823,9 @@ def ordered_map(tasks: Iterable[Any], jobs: int, window: int | None = None) -> I
             continue
         yield _call(t)
         break
+    # imported here: a run with one job never needs them (~20 ms of imports)
+    from concurrent.futures import Future, ProcessPoolExecutor
+
     window = window or jobs * 4
     pending: deque[Future[Any] | _Local] = deque()
     with ProcessPoolExecutor(max_workers=jobs, mp_context=_worker_context()) as pool:

@@ -9,7 +9,6 @@ forbids any request, and every piece of text is escaped.
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -174,6 +173,8 @@ _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; form-acti
 
 
 def _e(s: object) -> str:
+    import html  # here: only the HTML report needs it (html.entities costs ~2 ms at start-up)
+
     return html.escape(str(s), quote=True)
 
 
