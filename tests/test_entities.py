@@ -506,8 +506,21 @@ def _reference_mentions(doc: Document, lo: int, hi: int) -> list[list[tuple[int,
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(_texts, st.integers(0, 30))
-def test_survey_counts_what_a_walk_over_every_mention_counts(text: str, cut: int) -> None:
+@given(_texts, st.integers(0, 30), st.sampled_from([(0, 64), (0, 0), (1 << 17, 64)]))
+def test_survey_counts_what_a_walk_over_every_mention_counts(
+    text: str, cut: int, limits: tuple[int, int]
+) -> None:
+    # names are looked up around their places, in a scan of the whole section,
+    # or in the list of mentions the scan made
+    old = entities._LISTED_SECTION, entities._FEW_PLACES
+    entities._LISTED_SECTION, entities._FEW_PLACES = limits
+    try:
+        _survey_agrees_with_a_walk(text, cut)
+    finally:
+        entities._LISTED_SECTION, entities._FEW_PLACES = old
+
+
+def _survey_agrees_with_a_walk(text: str, cut: int) -> None:
     doc = Document(text)
     for lo, hi in ((0, len(text)), (min(cut, len(text)), len(text))):
         mentions = _reference_mentions(doc, lo, hi)
@@ -525,9 +538,9 @@ def test_survey_counts_what_a_walk_over_every_mention_counts(text: str, cut: int
 
 
 @settings(max_examples=300, deadline=None)
-@given(_texts, st.integers(0, 30), st.sampled_from([1, 2, 4096]))
+@given(_texts, st.integers(0, 30), st.sampled_from([1, 2, 4096]), st.booleans())
 def test_the_scan_counts_the_mentions_clear_of_protected_spans(
-    text: str, cut: int, batch: int
+    text: str, cut: int, batch: int, listing: bool
 ) -> None:
     doc = Document(text)
     lo = min(cut, len(text))
@@ -536,16 +549,21 @@ def test_the_scan_counts_the_mentions_clear_of_protected_spans(
         if not doc.overlaps_protected(m.start(), m.end()):
             end = m.group(2) or ("\n" if entities._starts_sentence(text, m.start()) else "")
             expected[m.group(1), end] += 1
+    listed: list | None = [] if listing else None
     old = entities._BATCH
     entities._BATCH = batch  # a few matches at a time, as in a section of a million
     try:
-        found = entities._scan(doc, lo, len(text))
+        found = entities._scan(doc, lo, len(text), listed)
     finally:
         entities._BATCH = old
     if found is None:
         assert entities._SCAN.search(text, lo) is None
     else:
         assert found == dict(expected)
+        if listed is not None:  # every mention, protected or not
+            assert [m.span() for m in listed] == [
+                m.span() for m in entities._MENTION.finditer(text, lo)
+            ]
 
 
 def test_many_protected_abbreviations_are_left_out() -> None:

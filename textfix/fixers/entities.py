@@ -675,10 +675,11 @@ class EntitiesFixer(Fixer):
     ) -> Iterator[Edit | Flag]:
         """Outliers and inconsistent forms among the names of ``text[lo:hi]``."""
         text = doc.text
-        every = _scan(doc, lo, hi)
+        listed: list[regex.Match[str]] | None = [] if hi - lo <= _LISTED_SECTION else None
+        every = _scan(doc, lo, hi, listed)
         if every is None or not _may_vary(every):
             return  # (most documents: every name is written one way)
-        names = _Names.of_scan(doc, lo, hi, every)
+        names = _Names.of_scan(doc, lo, hi, every, listed)
         counts = names.counts
         families = _Families(counts)
         outliers = self._outliers(text, lo, hi, names.locate, counts, families, exact=False)
@@ -990,7 +991,7 @@ class _Names:
     for the few names that can become an edit or a flag.
     """
 
-    __slots__ = ("doc", "lo", "hi", "_seen", "drop", "counts", "max_n")
+    __slots__ = ("doc", "lo", "hi", "_seen", "drop", "counts", "max_n", "_listed")
 
     def __init__(self, doc: Document, lo: int, hi: int) -> None:
         self.doc = doc
@@ -1002,19 +1003,31 @@ class _Names:
         self.drop: dict[str, int] = {}
         self.counts: dict[str, int] = {}
         self.max_n = MAX_NGRAM
+        #: every mention's match in a small section, as the scan listed them
+        self._listed: list[regex.Match[str]] | None = None
 
     @classmethod
     def survey(cls, doc: Document, lo: int, hi: int) -> _Names | None:
-        every = _scan(doc, lo, hi)
+        listed: list[regex.Match[str]] | None = [] if hi - lo <= _LISTED_SECTION else None
+        every = _scan(doc, lo, hi, listed)
         if every is None:
             return None
-        return cls.of_scan(doc, lo, hi, every)
+        return cls.of_scan(doc, lo, hi, every, listed)
 
     @classmethod
-    def of_scan(cls, doc: Document, lo: int, hi: int, every: dict[tuple[str, str], int]) -> _Names:
-        """The names of the section from what :func:`_scan` counted (``every``, emptied)."""
+    def of_scan(
+        cls,
+        doc: Document,
+        lo: int,
+        hi: int,
+        every: dict[tuple[str, str], int],
+        listed: list[regex.Match[str]] | None = None,
+    ) -> _Names:
+        """The names of the section from what :func:`_scan` counted (``every``,
+        emptied) and listed."""
         text = doc.text
         self = cls(doc, lo, hi)
+        self._listed = listed
         # a function word alone at the start of a sentence is no name: set aside
         # in C (most sentences start so)
         stop = _STOP_KEYS.intersection(every)
@@ -1132,9 +1145,15 @@ class _Names:
     def _occurrences(self, look: set[str]) -> Iterable[tuple[int, str]]:
         """``(start, mention)`` of the mentions in ``look``, in text order.
 
-        A mention is looked for as a substring; the scan then runs only around
-        the places found (all of the section when they are many).
+        In a small section, the scan's list of mentions. Elsewhere a mention is
+        looked for as a substring; the scan then runs only around the places
+        found (all of the section when they are many).
         """
+        if self._listed is not None:
+            listed = self._listed
+            starts = map(_Match.start, listed)
+            found = zip(starts, map(_Match.group, listed, repeat(1, len(listed))), strict=True)
+            return [sg for sg in found if sg[1] in look]
         text, lo, hi = self.doc.text, self.lo, self.hi
         if sum(text.count(g, lo, hi) for g in look) > _FEW_PLACES:
             found = ((m.start(), m.group()) for m in _MENTION.finditer(text, lo, hi))
@@ -1204,14 +1223,17 @@ def _tokens(mention: str) -> list[str]:
     return (mention if "\u00a0" not in mention else mention.replace("\u00a0", " ")).split(" ")
 
 
-def _scan(doc: Document, lo: int, hi: int) -> dict[tuple[str, str], int] | None:
+def _scan(
+    doc: Document, lo: int, hi: int, listed: list[regex.Match[str]] | None = None
+) -> dict[tuple[str, str], int] | None:
     """How often each ``(mention, sentence end before it)`` occurs in ``text[lo:hi]``,
     leaving out the mentions that share a character with a protected span
-    (``None`` when the section holds no mention at all).
+    (``None`` when the section holds no mention at all). With ``listed`` (for a
+    small section), every mention's match is put there too, for the look-ups.
 
-    One ``findall`` when no protected span can touch a name; otherwise one scan
-    whose matches are checked against the spans by bisection, all in C, in
-    batches (a section may hold a million mentions).
+    One scan; when a protected span can touch a name, its matches are checked
+    against the spans by bisection, all in C, in batches (a section may hold a
+    million mentions).
     """
     text = doc.text
     m0 = _SCAN.search(text, lo, hi)
@@ -1223,20 +1245,27 @@ def _scan(doc: Document, lo: int, hi: int) -> dict[tuple[str, str], int] | None:
     every: dict[tuple[str, str], int] = {}
     span_starts = [s for s, _ in spans]
     span_ends = [e for _, e in spans]
-    if any(map(_TOUCHY.search, repeat(text), span_starts, span_ends)):
-        span_starts.append(len(text) + 1)
-        found = _SCAN.finditer(text, m0.end(), hi)
-        while batch := list(islice(found, _BATCH)):
+    touchy = any(map(_TOUCHY.search, repeat(text), span_starts, span_ends))
+    if not touchy and listed is None:
+        _count_elements(every, _SCAN.findall(text, m0.end(), hi))
+        _count_first(every, text, m0)
+        return every
+    span_starts.append(len(text) + 1)
+    found = _SCAN.finditer(text, m0.end(), hi)
+    while batch := list(islice(found, _BATCH)):
+        if listed is not None:
+            listed += batch
+        if touchy:
             # clear of the spans: the first span that ends after the mention's
             # start starts at or after its end
             after = map(bisect.bisect_right, repeat(span_ends), map(_Match.start, batch))
             clear = map(operator.ge, map(span_starts.__getitem__, after), map(_Match.end, batch))
-            _count_elements(every, map(_Match.groups, compress(batch, clear), repeat("")))
-        if not doc.overlaps_protected(*m0.span()):
-            _count_first(every, text, m0)
-        return every
-    _count_elements(every, _SCAN.findall(text, m0.end(), hi))
-    _count_first(every, text, m0)
+            batch = list(compress(batch, clear))
+        _count_elements(every, map(_Match.groups, batch, repeat("")))
+    if listed is not None:
+        listed.insert(0, m0)
+    if not touchy or not doc.overlaps_protected(*m0.span()):
+        _count_first(every, text, m0)
     return every
 
 
@@ -1392,14 +1421,12 @@ class _Families:
         if len(self.count) == len(skels):
             return  # one unit per skeleton: no family has two forms
         self.count = {}
-        shape: dict[str, str] = {}
-        for unit, c in counts.items():
-            s = _skel(unit)
-            self.count[s] = self.count.get(s, 0) + c
-            low = unit.casefold()
-            seen = shape.setdefault(s, low)
-            if seen != low:
-                self.multi_shape.add(s)
+        _count_elements(self.count, chain.from_iterable(map(repeat, skels, counts.values())))
+        shapes = set(zip(skels, map(str.casefold, counts), strict=True))
+        if len(shapes) > len(self.count):
+            forms: dict[str, int] = {}
+            _count_elements(forms, map(itemgetter(0), shapes))
+            self.multi_shape = set(compress(forms, map((1).__lt__, forms.values())))
 
     def forms_of(self, skel: str, counts: dict[str, int]) -> list[tuple[str, int]]:
         """The surfaces of one family, most frequent first."""
@@ -1416,6 +1443,8 @@ _LOWER_WORD = regex.compile(r"(?<![\p{L}\p{M}\d_'’-])\p{Ll}[\p{L}\p{M}'’-]*+
 _FEW = 16
 #: more places than this to look at, and the whole section is scanned instead
 _FEW_PLACES = 64
+#: the scan lists the mentions of a section up to this long, for the look-ups
+_LISTED_SECTION = 1 << 17
 #: up to this many (rare, frequent) token pairs are compared one by one
 _FEW_PAIRS = 400
 _CHUNK = 1 << 20
