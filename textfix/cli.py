@@ -16,6 +16,8 @@ Exit codes: 0 clean (or fixed), 1 changes needed (``check``, ``--diff``) or made
 from __future__ import annotations
 
 import argparse
+import atexit
+import gc
 import json
 import os
 import sys
@@ -896,6 +898,12 @@ def _rules_cmd(args: argparse.Namespace, cfg: Config, options: Options) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # At exit, the collector's last passes over every object still alive (modules,
+    # patterns, word tables) cost ~30 ms, as much as cleaning a small file, to free
+    # memory the process is about to give back (textfix has no finalizers to run).
+    # Objects frozen at exit are skipped.
+    atexit.unregister(gc.freeze)  # once, however often main() is called
+    atexit.register(gc.freeze)
     for stream in (sys.stdout, sys.stderr):
         # lone surrogates (from JSON escapes) must never crash a report
         if hasattr(stream, "reconfigure"):
