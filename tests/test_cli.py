@@ -590,3 +590,51 @@ def test_fix_leaves_read_only_files_alone_and_says_so(tmp_path: Path) -> None:
     # the writable file next to them is still fixed
     assert free.read_text(encoding="utf-8") != DIRTY
     assert not list(tmp_path.glob("*.textfix-tmp"))
+
+
+# --- start-up: what a default run does not import -------------------------------------
+
+#: imported only by the runs that need them: the grammar backend (its HTTP client and
+#: LanguageTool), worker processes (--jobs > 1), ftfy (text with encoding damage), the
+#: HTML report, and the TOML parser (a pyproject.toml to read)
+LAZY_MODULES = (
+    "language_tool_python",
+    "requests",
+    "urllib3",
+    "http.client",
+    "concurrent.futures",
+    "multiprocessing",
+    "ftfy",
+    "html",
+    "tomllib",
+)
+
+_IMPORTED = """
+import json, sys
+import textfix
+from textfix.cli import main
+assert textfix.clean(sys.argv[1]).text == sys.argv[2]
+code = main(["check", "-q", "--isolated", sys.argv[3]])
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+
+def test_a_default_run_imports_none_of_the_lazy_modules(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(DIRTY + "A naïve café, “quoted”.\n", encoding="utf-8")
+    (tmp_path / "b.md").write_text(FINE, encoding="utf-8")
+    argv = [DIRTY, CLEAN, str(tmp_path)]
+    # the first run may build the cached tables (ftfy and TOML are read for them),
+    # the second reads them back, as every later run does
+    for warm in (False, True):
+        proc = subprocess.run(
+            [sys.executable, "-c", _IMPORTED, *argv],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert proc.returncode == 0, proc.stderr
+        got = json.loads(proc.stdout.splitlines()[-1])
+        assert got["code"] == 1  # a.txt needs fixing: the run did its work
+        lazy = [m for m in LAZY_MODULES if m in got["modules"]]
+        assert lazy == [] if warm else set(lazy) <= {"ftfy", "html", "tomllib"}
