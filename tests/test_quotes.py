@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import textfix
@@ -347,3 +347,48 @@ def test_the_attribution_pattern_compiles_on_first_use() -> None:
     assert fresh._attribution is fresh._attribution_pattern
     assert items == list(fixer.run(textfix.Document(text)))
     assert [i.rule for i in items] == [quotes.UNCLOSED]
+
+
+_LISTS = quotes.build(Options())._lists
+_ATTRIBUTION_WORDS = sorted({w for words in _LISTS.values() for w in words}) + [
+    "Kim",
+    "Putin",
+    "It's",
+    "O'Neil",
+    "Jean-Luc",
+    "McCain",
+    "SAID",
+    "Told",
+    "ßtraße",
+    "STRASSE",
+    "ſaid",
+    "İt",
+    "reporters",
+    "12",
+]
+_ATTRIBUTION_TEXT = st.lists(
+    st.tuples(
+        st.sampled_from(_ATTRIBUTION_WORDS),
+        st.sampled_from([" ", " ", ". ", ".", ", ", ",", "! ", "? ", "; ", ": ", "-", "’"]),
+    ),
+    min_size=1,
+    max_size=14,
+).map(lambda parts: "x" + "".join(w + p for w, p in parts))
+
+
+@settings(max_examples=600, deadline=None)
+@given(_ATTRIBUTION_TEXT)
+@example("x. Putin told Kim. It said. Jean-Luc Picard said, told The Kim")
+def test_the_shared_name_group_matches_what_names_written_in_place_match(text: str) -> None:
+    # the compiled pattern calls one DEFINEd name group; written out at each of its
+    # four places, the pattern must match the same spans and groups
+    inline = quotes.attribution_pattern(_LISTS, shared_name=False)
+    shared = quotes.attribution_pattern(_LISTS)
+
+    def spans(p):
+        return [
+            (m.span(), m.span("b"), m.span("g"), m.span("name"), m.span("inv"), m.span("acc"))
+            for m in p.finditer(text)
+        ]
+
+    assert spans(shared) == spans(inline)
