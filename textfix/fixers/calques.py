@@ -47,7 +47,6 @@ the built-in rule); ``[pack] lang`` names the source language of rules whose
 from __future__ import annotations
 
 import hashlib
-import itertools
 import marshal
 import math
 import re
@@ -631,13 +630,13 @@ class CalquesFixer(Fixer):
         # The same scan over the lower-cased text: case-sensitive literals let the
         # engine skip to the non-word characters (a fast set test in C) and try
         # each branch of the trie with one comparison; the first word of the
-        # text has no non-word character before it and is matched apart. The
-        # trie is greedy, so its group is the longest anchor the word starts with.
+        # text has no non-word character before it and is matched apart, after a
+        # space (not by a second compiled trie: ~3 ms at build). The trie is
+        # greedy, so its group is the longest anchor the word starts with.
         ascii_anchors = all(a.isascii() for a in self._by_anchor)
         self._low_trigger = (
             re.compile(r"\W(" + trie + r")\w*") if self._by_anchor and ascii_anchors else None
         )
-        self._low_first = re.compile("(" + trie + r")\w*") if self._low_trigger else None
         # Rules with the same anchors get the same windows: they are built once
         # per group. Per anchor, the groups of every anchor it starts with, as
         # often as _rules_of would name their rules.
@@ -687,16 +686,22 @@ class CalquesFixer(Fixer):
         longest anchor an ASCII word starts with (its rules are the same).
         """
         hits: dict[str, list[int]] = {}
-        first, trigger = self._low_first, self._low_trigger
-        if first is None or trigger is None or low is None:
+        trigger = self._low_trigger
+        if trigger is None or low is None:
             if self._trie is not None:
                 for m in self._slow_trigger().finditer(text):
                     hits.setdefault(m.group().casefold(), []).append(m.start())
             return hits
         ascii_text = text.isascii()
-        m0 = first.match(low)
-        found = trigger.finditer(low, m0.end() if m0 is not None else 0)
-        for m in itertools.chain((m0,), found) if m0 is not None else found:
+        # the first word, matched after a space: its offsets are one to the right
+        m0 = trigger.match(" " + low)
+        if m0 is not None:
+            s, e, end = m0.start(1) - 1, m0.end(1) - 1, m0.end() - 1
+            if not ascii_text and not text[s:end].isascii():
+                hits[text[s:end].casefold()] = [s]
+            else:
+                hits[low[s:e]] = [s]
+        for m in trigger.finditer(low, m0.end() - 1 if m0 is not None else 0):
             s, e = m.span(1)
             if not ascii_text and not text[s : m.end()].isascii():
                 key = text[s : m.end()].casefold()
