@@ -421,8 +421,7 @@ def _one_edit(a: str, b: str) -> tuple[str, int] | None:
     return ("del", i) if a[i + 1 :] == b[i:] else None
 
 
-@lru_cache(maxsize=1 << 14)
-def _keys(token: str) -> frozenset[str]:
+def _deletions(token: str) -> frozenset[str]:
     """``token`` and its one-letter deletions: two tokens one edit apart
     (substitution, insertion, deletion or swap) share one of these."""
     return frozenset([token, *(token[:i] + token[i + 1 :] for i in range(len(token)))])
@@ -432,19 +431,19 @@ def _sharing_a_key(rare: Iterable[str], common: list[str]) -> list[str]:
     """The tokens of ``rare`` that share a deletion key with another token of
     ``common``: only these can be one edit from a frequent token."""
     holders: dict[str, int] = {}
-    _count_elements(holders, chain.from_iterable(map(_keys, common)))
+    _count_elements(holders, chain.from_iterable(map(_KEYS.__getitem__, common)))
     frequent = set(common)
     shared: set[str] | None = None
     candidates = []
     for o in rare:
         if o not in frequent:
-            if not holders.keys().isdisjoint(_keys(o)):
+            if not holders.keys().isdisjoint(_KEYS[o]):
                 candidates.append(o)
             continue
         # a token seen twice is rare and frequent at once: its own keys do not count
         if shared is None:
             shared = set(compress(holders, map((1).__lt__, holders.values())))
-        if not shared.isdisjoint(_keys(o)):
+        if not shared.isdisjoint(_KEYS[o]):
             candidates.append(o)
     return candidates
 
@@ -465,11 +464,11 @@ def _neighbours(rare: list[str], common: list[str]) -> dict[str, list[str]]:
         # a one-deletion index of the frequent tokens
         index: dict[str, list[str]] = {}
         for d in common:
-            for key in _keys(d):
+            for key in _KEYS[d]:
                 index.setdefault(key, []).append(d)
-        near_of = ({d for key in _keys(o) for d in index.get(key, ())} for o in candidates)
+        near_of = ({d for key in _KEYS[o] for d in index.get(key, ())} for o in candidates)
     else:
-        near_of = ({d for d in common if not _keys(o).isdisjoint(_keys(d))} for o in candidates)
+        near_of = ({d for d in common if not _KEYS[o].isdisjoint(_KEYS[d])} for o in candidates)
     out: dict[str, list[str]] = {}
     for o, found in zip(candidates, near_of, strict=True):
         if len(found) > MAX_CANDIDATES:
@@ -1277,55 +1276,78 @@ def _may_vary(every: dict[tuple[str, str], int]) -> bool:
     judged: every mention is taken with and without its first word, so the
     units counted here hold every unit the vote counts, as often or more
     often. The vote finds a name written two ways only where two units have
-    one skeleton and two shapes, and an outlier only where a token shares a
-    deletion key with another token seen twice or more; most documents have
-    neither. It runs in C over what :func:`_raw_units` caches per mention.
+    one skeleton and two shapes (more shapes than skeletons), and an outlier
+    only where a token shares a deletion key with another token seen twice or
+    more (in a family of one shape: a family's count is its token's); most
+    documents have neither. It runs in C over what :func:`_raw_units` keeps
+    per mention.
     """
     stop = _STOP_KEYS.intersection(every)
     live = list(every.keys() - stop if stop else every)
-    raw = list(map(_raw_units, live))
-    shapes = set(chain.from_iterable(map(itemgetter(1), raw)))
-    if len(shapes) > len(set(map(itemgetter(0), shapes))):
+    raw = list(map(_RAW_UNITS.__getitem__, live))
+    shapes = set(chain.from_iterable(map(itemgetter(0), raw)))
+    if len(shapes) > len(set(chain.from_iterable(map(itemgetter(1), raw)))):
         return True  # one skeleton, two shapes
     family: dict[str, int] = {}
-    skels = map(itemgetter(0), raw)
-    _count_elements(family, chain.from_iterable(map(operator.mul, skels, map(every.get, live))))
-    tokens = list(set(chain.from_iterable(map(itemgetter(2), raw))))
-    common = list(compress(tokens, map((1).__lt__, map(family.__getitem__, tokens))))
+    found = map(operator.mul, map(itemgetter(2), raw), map(every.__getitem__, live))
+    _count_elements(family, chain.from_iterable(found))
+    tokens = set(chain.from_iterable(map(itemgetter(3), raw)))
+    common = [s for s in tokens if family[s] > 1]
     if not common:
         return False
-    keys = list(chain.from_iterable(map(_keys, common)))
+    keys = list(chain.from_iterable(map(_KEYS.__getitem__, common)))
     held = set(keys)
     if len(held) < len(keys):
         return True  # two frequent tokens share a deletion key
-    rare = set(tokens).difference(common)
-    return not held.isdisjoint(chain.from_iterable(map(_keys, rare)))
+    rare = tokens.difference(common)
+    return not held.isdisjoint(chain.from_iterable(map(_KEYS.__getitem__, rare)))
 
 
-@lru_cache(maxsize=1 << 16)
 def _raw_units(
     key: tuple[str, str],
-) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[str, ...]]:
-    """What :func:`_may_vary` needs of one ``(mention, sentence end)``: the
-    skeletons of the units the vote may count for it (a sentence-initial
-    mention's units with or without its first word, each as often as the
-    likelier of the two has it), their ``(skeleton, shape)`` pairs, and the
-    skeletons of its tokens that the outlier vote looks at."""
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """What :func:`_may_vary` needs of one ``(mention, sentence end)``, for the
+    units the vote may count for it (a sentence-initial mention's units with or
+    without its first word, each as often as the likelier of the two has it):
+    their shapes, their skeletons, the skeletons of the one-token units (as
+    often as they occur) and those of the tokens the outlier vote looks at."""
     mention, end = key
     toks, _, lead = _parse(mention)
     units = _units(toks, MAX_NGRAM)
     if end and lead < len(toks):
         units = tuple((Counter(units) | Counter(_units(toks[lead:], MAX_NGRAM))).elements())
     skels = tuple(map(_skel, units))
-    shapes = tuple(set(zip(skels, map(str.casefold, units), strict=True)))
-    tokens = tuple(
-        {
-            s
-            for u, s in zip(units, skels, strict=True)
-            if " " not in u and len(u) <= MAX_TOKEN_LETTERS and len(s) >= MIN_PART
-        }
+    single = [(u, s) for u, s in zip(units, skels, strict=True) if " " not in u]
+    looked_at = {s for u, s in single if len(u) <= MAX_TOKEN_LETTERS and len(s) >= MIN_PART}
+    return (
+        tuple(set(map(str.casefold, units))),
+        tuple(set(skels)),
+        tuple(s for _, s in single),
+        tuple(looked_at),
     )
-    return skels, shapes, tokens
+
+
+class _Memo(dict):  # type: ignore[type-arg]
+    """A memo of a pure function of one argument, emptied when it grows past
+    ``size``: a hit is one dict look-up in C (no LRU bookkeeping)."""
+
+    __slots__ = ("fn", "size")
+
+    def __init__(self, fn: Callable, size: int) -> None:  # type: ignore[type-arg]
+        super().__init__()
+        self.fn = fn
+        self.size = size
+
+    def __missing__(self, key: object) -> object:
+        if len(self) >= self.size:
+            self.clear()
+        value = self[key] = self.fn(key)
+        return value
+
+
+_RAW_UNITS = _Memo(_raw_units, 1 << 16)
+#: a token's deletion keys (:func:`_deletions`)
+_KEYS = _Memo(_deletions, 1 << 14)
 
 
 def _count_first(every: dict[tuple[str, str], int], text: str, m0: regex.Match[str]) -> None:
