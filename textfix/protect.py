@@ -429,7 +429,7 @@ def update_protected(
     the edits touch are scanned again and the other spans are shifted. Returns
     ``None`` (scan everything) when an edit could open or close a fence.
     """
-    if any(f in text for text in (old_text, new_text) for f in ("```", "~~~")):
+    if "```" in old_text or "~~~" in old_text or "```" in new_text or "~~~" in new_text:
         return None  # fenced code spans lines: scan everything
     windows: list[Span] = []  # the lines the edits touch, in new_text
     delta = 0
