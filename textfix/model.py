@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import difflib
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
@@ -124,19 +124,31 @@ class Document:
     fixer that needs neither pays nothing for them.
     """
 
-    __slots__ = ("text", "options", "changed", "__dict__")
+    __slots__ = ("text", "options", "_changed", "__dict__")
 
     def __init__(
         self,
         text: str,
         options: dict[str, Any] | None = None,
-        changed: list[tuple[int, int]] | None = None,
+        changed: list[tuple[int, int]] | Callable[[], list[tuple[int, int]]] | None = None,
     ) -> None:
         self.text = text
         self.options: dict[str, Any] = options or {}
-        #: ``(start, end)`` in ``text`` of what earlier fixers wrote, sorted;
-        #: a fixer that judges context (grammar) can leave those places alone
-        self.changed: list[tuple[int, int]] = changed or []
+        self._changed = changed
+
+    @property
+    def changed(self) -> list[tuple[int, int]]:
+        """``(start, end)`` in ``text`` of what earlier fixers wrote, sorted.
+
+        A fixer that judges context (grammar) can leave those places alone.
+        Computed on first use when the document was given a function for it.
+        """
+        c = self._changed
+        if c is None:
+            c = self._changed = []
+        elif callable(c):
+            c = self._changed = c()
+        return c
 
     @cached_property
     def protected(self) -> list[Span]:
@@ -144,7 +156,12 @@ class Document:
 
         return find_protected(self.text)
 
-    def after(self, edits: list[Edit], text: str, changed: list[tuple[int, int]]) -> Document:
+    def after(
+        self,
+        edits: list[Edit],
+        text: str,
+        changed: list[tuple[int, int]] | Callable[[], list[tuple[int, int]]] | None = None,
+    ) -> Document:
         """The document once ``edits`` (sorted, disjoint) are applied, giving ``text``.
 
         Protected spans already computed here are carried over: only the lines
@@ -234,6 +251,16 @@ class Fixer(ABC):
     name: str = ""
     #: every rule this fixer may report
     rules: tuple[Rule, ...] = ()
+    #: ``"line"`` declares the fixer line-local: every item it yields lies within
+    #: one line (from the item's start to the end of that line, its line break
+    #: included), and the items on a line, in their order, depend only on that
+    #: line, on the ``line_context`` lines on either side of it (and whether they
+    #: exist) and on the configuration. The pipeline then re-runs it only over the
+    #: lines changed since its last run and keeps its earlier items elsewhere.
+    #: Protected spans and ``doc.changed`` it sees are those of the lines it is given.
+    scope: Literal["document", "line"] = "document"
+    #: lines on each side of a line that its items may depend on (``scope = "line"``)
+    line_context: int = 0
 
     @abstractmethod
     def run(self, doc: Document) -> Iterable[Edit | Flag]:
@@ -284,9 +311,18 @@ def apply_edits(text: str, edits: Iterable[Edit], start: int = 0, end: int | Non
     With ``start``/``end``, only ``text[start:end]`` is rebuilt and returned; the
     edits must lie within it.
     """
+    return apply_sorted(text, sorted(edits, key=_edit_order), start, end)
+
+
+def _edit_order(e: Edit) -> tuple[int, int]:
+    return e.start, e.end
+
+
+def apply_sorted(text: str, edits: Sequence[Edit], start: int = 0, end: int | None = None) -> str:
+    """:func:`apply_edits` for edits already sorted by ``(start, end)``."""
     out: list[str] = []
     pos = start
-    for e in sorted(edits, key=lambda e: (e.start, e.end)):
+    for e in edits:
         if e.start < pos:
             raise ValueError(f"overlapping edits at {e.start}")
         out.append(text[pos : e.start])
