@@ -251,16 +251,6 @@ class Fixer(ABC):
     name: str = ""
     #: every rule this fixer may report
     rules: tuple[Rule, ...] = ()
-    #: ``"line"`` declares the fixer line-local: every item it yields lies within
-    #: one line (from the item's start to the end of that line, its line break
-    #: included), and the items on a line, in their order, depend only on that
-    #: line, on the ``line_context`` lines on either side of it (and whether they
-    #: exist) and on the configuration. The pipeline then re-runs it only over the
-    #: lines changed since its last run and keeps its earlier items elsewhere.
-    #: Protected spans and ``doc.changed`` it sees are those of the lines it is given.
-    scope: Literal["document", "line"] = "document"
-    #: lines on each side of a line that its items may depend on (``scope = "line"``)
-    line_context: int = 0
 
     @abstractmethod
     def run(self, doc: Document) -> Iterable[Edit | Flag]:

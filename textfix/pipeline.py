@@ -13,12 +13,6 @@ The fixers run again on their own output until nothing changes (at most
 fixer whose last run saw the current text and applied nothing is not run
 again. Flags come from each fixer's latest run, which saw the final text, and
 are mapped back to the original.
-
-A fixer that declares itself line-local (``scope = "line"``, see
-:class:`textfix.model.Fixer`) is run again only over the lines that changed
-since its last run (with ``line_context`` lines around them), as one document of
-just those lines whose offsets are mapped back; its earlier flags on the other
-lines stand. :data:`LINE_RERUNS` turns that off (the result is the same).
 """
 
 from __future__ import annotations
@@ -27,19 +21,10 @@ import bisect
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import accumulate
-from operator import add
 from typing import Any
 
 from textfix.model import Document, Edit, Fixer, Flag, Result, Rule, apply_sorted
 from textfix.options import Options
-
-#: Re-run a line-local fixer only over the lines changed since its last run. The
-#: result is the same either way (tests compare the two); False runs it on everything.
-LINE_RERUNS = True
-#: the largest share of a text's lines a line-local fixer is run again on alone; when
-#: more changed, it runs on the whole text (tests raise it to exercise partial runs)
-_PARTIAL_SHARE = 0.5
 
 
 def selector_matches(selector: str, rule_id: str) -> bool:
@@ -266,11 +251,6 @@ class Pipeline:
         self._selected_cache: dict[str, bool] = {}
         #: per rule id: None when unselected, else (rule, respects protection, safe)
         self._policies: dict[str, tuple[Rule | None, bool, bool] | None] = {}
-        #: per fixer: lines of context when it is line-local, else None
-        self._contexts = [
-            max(0, int(f.line_context)) if getattr(f, "scope", "document") == "line" else None
-            for f in self.fixers
-        ]
 
     # --- rules -------------------------------------------------------------
 
@@ -356,100 +336,6 @@ class Pipeline:
                 )
         return _disjoint(edits), flags
 
-    def _run_lines(
-        self, fixer: Fixer, context: int, doc: Document, memo: _LineMemo | None
-    ) -> tuple[list[Edit], list[Flag], _LineMemo]:
-        """Run a line-local fixer, on the lines ``memo`` does not know only.
-
-        ``memo`` (from the fixer's last run on an earlier version of this text)
-        maps each line it saw, by its text and its ``context`` lines, to the
-        flags it raised there, for the lines where it applied nothing: such a
-        line would give the same again. The other lines run, in one document of
-        just them and ``context`` more lines around them (consecutive lines stay
-        consecutive, offsets are mapped back). Flags come back sorted by
-        position, and with them the memo of this run.
-        """
-        text = doc.text
-        lines = _Lines(text, context)
-        keys = lines.keys
-        m = len(keys)
-        if memo is not None:
-            # one byte per line: 1 where the memo knows the line
-            known = bytes(map(memo.__contains__, keys))
-            if known.count(0) > m * _PARTIAL_SHARE:
-                memo = None  # most of the text: one run over all of it is as good
-        if memo is None:
-            edits, flags = self._run_fixer(fixer, doc)
-            flags.sort(key=_position)
-            return edits, flags, lines.memo(edits, flags)
-        starts = lines.starts
-        rerun = known.translate(_FLIP)
-        # the lines shown: those run again and ``context`` lines on either side
-        bits = int.from_bytes(rerun, "little")
-        for _ in range(context):
-            bits |= (bits << 8) | (bits >> 8)
-        shown = (bits & ((1 << (8 * m)) - 1)).to_bytes(m, "little")
-        # the groups of consecutive lines shown: (first line, end of the last one)
-        groups: list[tuple[int, int]] = []
-        i = shown.find(1)
-        while i >= 0:
-            j = shown.find(0, i)
-            if j < 0:
-                j = m
-            groups.append((starts[i], starts[j] if j < m else len(text)))
-            i = shown.find(1, j) if j < m else -1
-        sub_starts = []
-        o = 0
-        for gs, ge in groups:
-            sub_starts.append(o)
-            o += ge - gs
-        sub_text = "".join([text[gs:ge] for gs, ge in groups])
-        sub = Document(sub_text, doc.options, lambda: _clip(doc.changed, groups, sub_starts))
-        items: list[Edit | Flag] = []
-        for item in fixer.run(sub) if groups else ():
-            g = bisect.bisect_right(sub_starts, item.start) - 1
-            gs, ge = groups[g]
-            shift = gs - sub_starts[g]
-            start, end = item.start + shift, item.end + shift
-            if end > ge:  # not within a line: the fixer is not line-local after all
-                edits, flags = self._run_fixer(fixer, doc)
-                flags.sort(key=_position)
-                return edits, flags, lines.memo(edits, flags)
-            if not rerun[bisect.bisect_right(starts, start) - 1]:
-                continue  # a line shown for context: its items are known
-            if isinstance(item, Flag):
-                items.append(
-                    Flag(start, end, item.rule, item.message, item.suggestion, item.confidence)
-                )
-            else:
-                items.append(
-                    Edit(
-                        start,
-                        end,
-                        item.replacement,
-                        item.rule,
-                        item.message,
-                        item.confidence,
-                        item.original,
-                        item.rules,
-                    )
-                )
-        edits, flags = self._filter(items, doc)
-        # the flags the memo holds for the lines not run again
-        if any(memo.values()):
-            for i, key in enumerate(keys):
-                if rerun[i]:
-                    continue
-                flagged = memo[key]
-                if flagged:
-                    ls = starts[i]
-                    for s, e, f in flagged:
-                        flags.append(
-                            Flag(ls + s, ls + e, f.rule, f.message, f.suggestion, f.confidence)
-                        )
-        flags.sort(key=_position)
-        return edits, flags, lines.memo(edits, flags)
-
     def clean(self, text: str) -> Result:
         """Clean ``text`` and explain every change.
 
@@ -467,33 +353,16 @@ class Pipeline:
         current = text
         doc = Document(current, self.options)
         fixers = self.fixers
-        contexts = self._contexts
         #: flags of each fixer's latest run, in original coordinates
         latest: list[list[Flag]] = [[] for _ in fixers]
         #: the text version each fixer last ran on without applying anything
         settled = [-1] * len(fixers)
         version = 0
-        #: for a line-local fixer: what its last run found line by line, when the
-        #: text it saw had no fences
-        memos: list[_LineMemo | None] = [None] * len(fixers)
         for _ in range(self.max_passes):
             for k, fixer in enumerate(fixers):
                 if settled[k] == version:
                     continue
-                context = contexts[k]
-                if context is None:
-                    edits, stage_flags = self._run_fixer(fixer, doc)
-                else:
-                    # fenced code is the one protected span that spans lines: with
-                    # fences about, what a line may do depends on other lines
-                    if LINE_RERUNS and "```" not in current and "~~~" not in current:
-                        edits, stage_flags, memos[k] = self._run_lines(
-                            fixer, context, doc, memos[k]
-                        )
-                    else:
-                        edits, stage_flags = self._run_fixer(fixer, doc)
-                        stage_flags.sort(key=_position)
-                        memos[k] = None
+                edits, stage_flags = self._run_fixer(fixer, doc)
                 if stage_flags:
                     to_original = offsets.to_original
                     mapped = []
@@ -539,78 +408,6 @@ def _unique(flags: list[Flag]) -> list[Flag]:
         if key not in seen:
             seen.add(key)
             out.append(f)
-    return out
-
-
-def _position(f: Flag) -> tuple[int, int]:
-    return f.start, f.end
-
-
-_FLIP = bytes([1, 0]) + bytes(254)
-
-#: per line (its text and its context lines): the flags a line-local fixer raised
-#: there, as (start, end, flag) relative to the line's start
-_LineMemo = dict[Any, tuple[tuple[int, int, Flag], ...]]
-
-
-class _Lines:
-    """The lines of a text ("\\n" ends a line) and what identifies each for a memo."""
-
-    __slots__ = ("pieces", "keys", "_starts")
-
-    def __init__(self, text: str, context: int) -> None:
-        pieces: list[Any] = text.split("\n")
-        self.pieces = pieces
-        self._starts: list[int] | None = None
-        keys = pieces.copy()
-        keys[-1] = (keys[-1],)  # the last line has no line break: a key of its own
-        if context:
-            pad: list[Any] = [None] * context
-            padded = pad + keys + pad
-            keys = list(zip(*[padded[j:] for j in range(2 * context + 1)], strict=False))
-        self.keys: list[Any] = keys
-
-    @property
-    def starts(self) -> list[int]:
-        """Where each line starts."""
-        if self._starts is None:
-            lengths = accumulate(map(len, self.pieces), initial=0)
-            self._starts = list(map(add, lengths, range(len(self.pieces))))
-        return self._starts
-
-    def memo(self, edits: list[Edit], flags: list[Flag]) -> _LineMemo:
-        """What a run that gave ``edits`` (applied) and ``flags`` (sorted) found per line.
-
-        A line where an edit applies is left out: its text changes, and if a later
-        fixer changed it back, the edit would come again.
-        """
-        keys = self.keys
-        memo: _LineMemo = dict.fromkeys(keys, ())
-        if flags:
-            starts = self.starts
-            per_line: dict[int, list[tuple[int, int, Flag]]] = {}
-            for f in flags:
-                i = bisect.bisect_right(starts, f.start) - 1
-                ls = starts[i]
-                per_line.setdefault(i, []).append((f.start - ls, f.end - ls, f))
-            for i, known in per_line.items():
-                memo[keys[i]] = tuple(known)
-        if edits:
-            starts = self.starts
-            for e in edits:
-                memo.pop(keys[bisect.bisect_right(starts, e.start) - 1], None)
-        return memo
-
-
-def _clip(
-    spans: list[tuple[int, int]], groups: list[tuple[int, int]], starts: list[int]
-) -> list[tuple[int, int]]:
-    """``spans`` cut to ``groups`` of a text and moved to where the groups start."""
-    out = []
-    for (gs, ge), o in zip(groups, starts, strict=True):
-        for s, e in spans:
-            if e >= gs and s <= ge:
-                out.append((max(s, gs) - gs + o, min(e, ge) - gs + o))
     return out
 
 
