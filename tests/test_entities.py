@@ -904,3 +904,29 @@ def test_the_quick_test_on_the_seed_and_the_clean_corpus() -> None:
     for noisy in (quiet + " Pyongyan left. Pyongyang won.", quiet + " Kim Jong Un left."):
         every = entities._scan(Document(noisy), 0, len(noisy))
         assert every is not None and entities._may_vary(every)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kim left.",
+        "  Kim left.",
+        "(Kim) left.",
+        "'Kim left. Kim came.",
+        "— Kim left.",
+        " " * 12 + "Kim left.",
+        " " * 13 + "Kim left.",
+        "[ad_1]\nKim left.",
+        "kim and Kim left.",
+        "U.S. Kim left.",
+    ],
+)
+def test_the_first_mention_at_the_start_of_the_text(text: str) -> None:
+    doc = Document(text)
+    expected: Counter[tuple[str, str]] = Counter()
+    for m in entities._SCAN.finditer(text):
+        if not doc.overlaps_protected(m.start(), m.end()):
+            end = m.group(2) or ("\n" if entities._starts_sentence(text, m.start()) else "")
+            expected[m.group(1), end] += 1
+    assert entities._scan(doc, 0, len(text)) == dict(expected)
+    assert entities._scan(doc, 0, len(text), []) == dict(expected)

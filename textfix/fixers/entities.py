@@ -254,6 +254,7 @@ _SPLIT = regex.compile(r"[^ \u00a0]++")
 # what may stand between a sentence end and the first word of the next sentence
 _OPENERS = frozenset(" \t\"'“”‘’«»([{*_#>–—-")
 _ENDERS = frozenset(".!?:;…\n\r")
+_OPENER_CHARS = "".join(sorted(_OPENERS))
 _MAX_OPENERS = 12
 
 
@@ -1235,23 +1236,36 @@ def _scan(
     million mentions).
     """
     text = doc.text
-    m0 = _SCAN.search(text, lo, hi)
-    if m0 is None:
-        return None
     spans = doc.protected
     if spans and (lo > 0 or hi < len(text)):
         spans = [(s, e) for s, e in spans if e > lo and s < hi]
     every: dict[tuple[str, str], int] = {}
-    span_starts = [s for s, _ in spans]
-    span_ends = [e for _, e in spans]
-    touchy = any(map(_TOUCHY.search, repeat(text), span_starts, span_ends))
+    touchy = False
+    if spans:
+        span_starts, span_ends = map(list, zip(*spans, strict=True))
+        touchy = any(map(_TOUCHY.search, repeat(text), span_starts, span_ends))
     if not touchy and listed is None:
-        _count_elements(every, _SCAN.findall(text, m0.end(), hi))
-        _count_first(every, text, m0)
+        found = _SCAN.findall(text, lo, hi)
+        if not found:
+            return None
+        _count_elements(every, found)
+        g0, end0 = found[0]
+        if not end0 and _opens_the_text(text, lo, hi):
+            # the start of the text makes its first mention sentence-initial too
+            every[g0, end0] -= 1
+            every[g0, "\n"] = every.get((g0, "\n"), 0) + 1
+            if not every[g0, end0]:
+                del every[g0, end0]
         return every
-    span_starts.append(len(text) + 1)
-    found = _SCAN.finditer(text, m0.end(), hi)
-    while batch := list(islice(found, _BATCH)):
+    if touchy:
+        span_starts.append(len(text) + 1)
+    found_iter = _SCAN.finditer(text, lo, hi)
+    m0 = next(found_iter, None)
+    if m0 is None:
+        return None
+    if listed is not None:
+        listed.append(m0)
+    while batch := list(islice(found_iter, _BATCH)):
         if listed is not None:
             listed += batch
         if touchy:
@@ -1261,11 +1275,19 @@ def _scan(
             clear = map(operator.ge, map(span_starts.__getitem__, after), map(_Match.end, batch))
             batch = list(compress(batch, clear))
         _count_elements(every, map(_Match.groups, batch, repeat("")))
-    if listed is not None:
-        listed.insert(0, m0)
     if not touchy or not doc.overlaps_protected(*m0.span()):
         _count_first(every, text, m0)
     return every
+
+
+def _opens_the_text(text: str, lo: int, hi: int) -> bool:
+    """Whether the first mention of ``text[lo:hi]`` stands at the start of the text,
+    after openers only (what ``_starts_sentence`` says of it when no sentence end
+    stands before it): the text then starts with at most ``_MAX_OPENERS`` openers
+    and a match of the scan (no mention starts among openers)."""
+    head = text[: _MAX_OPENERS + 1]
+    p = len(head) - len(head.lstrip(_OPENER_CHARS))
+    return lo <= p <= _MAX_OPENERS and _SCAN.match(text, p, hi) is not None
 
 
 def _may_vary(every: dict[tuple[str, str], int]) -> bool:
@@ -1282,14 +1304,12 @@ def _may_vary(every: dict[tuple[str, str], int]) -> bool:
     documents have neither. It runs in C over what :func:`_raw_units` keeps
     per mention.
     """
-    stop = _STOP_KEYS.intersection(every)
-    live = list(every.keys() - stop if stop else every)
-    raw = list(map(_RAW_UNITS.__getitem__, live))
+    raw = list(map(_RAW_UNITS.__getitem__, every))
     shapes = set(chain.from_iterable(map(itemgetter(0), raw)))
     if len(shapes) > len(set(chain.from_iterable(map(itemgetter(1), raw)))):
         return True  # one skeleton, two shapes
     family: dict[str, int] = {}
-    found = map(operator.mul, map(itemgetter(2), raw), map(every.__getitem__, live))
+    found = map(operator.mul, map(itemgetter(2), raw), every.values())
     _count_elements(family, chain.from_iterable(found))
     tokens = set(chain.from_iterable(map(itemgetter(3), raw)))
     common = [s for s in tokens if family[s] > 1]
@@ -1311,6 +1331,8 @@ def _raw_units(
     without its first word, each as often as the likelier of the two has it):
     their shapes, their skeletons, the skeletons of the one-token units (as
     often as they occur) and those of the tokens the outlier vote looks at."""
+    if key in _STOP_KEYS:
+        return (), (), (), ()  # a function word alone at the start of a sentence
     mention, end = key
     toks, _, lead = _parse(mention)
     units = _units(toks, MAX_NGRAM)
