@@ -110,6 +110,25 @@ except ImportError:  # pragma: no cover - other Pythons
         for elem in iterable:
             mapping[elem] = mapping.get(elem, 0) + 1
 
+
+class _Memo(dict):  # type: ignore[type-arg]
+    """A memo of a pure function of one argument, emptied when it grows past
+    ``size``: a hit is one dict look-up in C (no LRU bookkeeping)."""
+
+    __slots__ = ("fn", "size")
+
+    def __init__(self, fn: Callable, size: int) -> None:  # type: ignore[type-arg]
+        super().__init__()
+        self.fn = fn
+        self.size = size
+
+    def __missing__(self, key: object) -> object:
+        if len(self) >= self.size:
+            self.clear()
+        value = self[key] = self.fn(key)
+        return value
+
+
 # --- rules ---------------------------------------------------------------------
 
 _PYONGYANG_DOC = (
@@ -393,9 +412,11 @@ def _en_tokens(word: str) -> list[str] | None:
     return [t.strip("'").casefold().replace("’", "'") for t in tokens]
 
 
-@lru_cache(maxsize=1 << 18)
-def _skel(surface: str) -> str:
+def _skeleton(surface: str) -> str:
     return surface.casefold().translate(_SKELETON)
+
+
+_skel = _Memo(_skeleton, 1 << 18).__getitem__
 
 
 def _one_edit(a: str, b: str) -> tuple[str, int] | None:
@@ -1125,14 +1146,14 @@ class _Names:
         if not look:
             return []
         has_protected = bool(doc.protected)
-        spans: dict[str, list[tuple[int, int, str]]] = {}
+        spans: dict[str, tuple[tuple[int, int, str], ...]] = {}
         out: list[_Tokens] = []
         for s, g in self._occurrences(look):
             if has_protected and doc.overlaps_protected(s, s + len(g)):
                 continue
             rel = spans.get(g)
             if rel is None:
-                rel = spans[g] = [(t.start(), t.end(), t.group()) for t in _SPLIT.finditer(g)]
+                rel = spans[g] = _token_spans(g)
             d = drop.get(g, 0)
             if d and _starts_sentence(text, s):
                 if d >= len(rel):
@@ -1194,12 +1215,22 @@ def _lead_words(toks: Sequence[str]) -> int:
     return d
 
 
-@lru_cache(maxsize=1 << 16)
-def _parse(mention: str) -> tuple[tuple[str, ...], str, int]:
+def _parse_mention(mention: str) -> tuple[tuple[str, ...], str, int]:
     """A mention's tokens, its first token case-folded, and how many tokens it
     loses when its first word is dropped (:func:`_lead_words`)."""
     toks = tuple(_tokens(mention))
     return toks, toks[0].casefold(), _lead_words(toks)
+
+
+_parse = _Memo(_parse_mention, 1 << 16).__getitem__
+
+
+def _spans_of(mention: str) -> tuple[tuple[int, int, str], ...]:
+    """``(start, end, token)`` of a mention's tokens, relative to its start."""
+    return tuple((t.start(), t.end(), t.group()) for t in _SPLIT.finditer(mention))
+
+
+_token_spans = _Memo(_spans_of, 1 << 16).__getitem__
 
 
 @lru_cache(maxsize=1 << 16)
@@ -1347,24 +1378,6 @@ def _raw_units(
         tuple(s for _, s in single),
         tuple(looked_at),
     )
-
-
-class _Memo(dict):  # type: ignore[type-arg]
-    """A memo of a pure function of one argument, emptied when it grows past
-    ``size``: a hit is one dict look-up in C (no LRU bookkeeping)."""
-
-    __slots__ = ("fn", "size")
-
-    def __init__(self, fn: Callable, size: int) -> None:  # type: ignore[type-arg]
-        super().__init__()
-        self.fn = fn
-        self.size = size
-
-    def __missing__(self, key: object) -> object:
-        if len(self) >= self.size:
-            self.clear()
-        value = self[key] = self.fn(key)
-        return value
 
 
 _RAW_UNITS = _Memo(_raw_units, 1 << 16)
