@@ -64,21 +64,25 @@ strings, none equal to its canonical name, none listed under two names and
 none the canonical name of another entry. Anything else raises
 :class:`textfix.packs.RulePackError` naming the file, the line and the key.
 
-Cost: one regex scan (``findall``, in C) lists the mentions, each with the
-sentence end before it when it starts a sentence; counting, the
-sentence-initial decisions and the families are then worked out once per
-distinct spelling, not per occurrence. Positions are looked up only for the
-few names that can become an edit or a flag (around their substrings, found
-with ``str.find``), and for protected spans that can touch a name. A word is
-checked for lower-case use as a substring first. Candidate pairs come from a
-one-deletion index of the frequent tokens (a token and its one-letter
-deletions), built only when a rare token shares its first or last letters and
-a deletion key with another frequent one, so two names are compared only when
-they share a deletion, and a rare token with too many such neighbours is
-skipped as undecidable. A document with more than ``MAX_DISTINCT`` distinct
-tokens counts single tokens only, and a document longer than ``WINDOW``
-characters is voted on in sections of that size (cut at line breaks), which
-bounds the memory one document takes.
+Cost: one regex scan lists the mentions, each with the sentence end before it
+when it starts a sentence, and counts them in C; mentions that touch a
+protected span are left out by bisection in the same pass. Most documents
+write every name one way: a quick necessary test over units cached per
+distinct mention (``_may_vary``: two shapes of one skeleton, or a token that
+shares a deletion key with a token seen twice) sends only the others to the
+vote. There, counting, the sentence-initial decisions and the families are
+worked out once per distinct spelling, not per occurrence, and positions are
+looked up only for the few names that can become an edit or a flag (in the
+scan's list of matches for a section up to ``_LISTED_SECTION`` characters,
+around their substrings elsewhere). A word is checked for lower-case use as a
+substring first. Candidate pairs come from the tokens' cached deletion keys:
+only a rare token that shares one with a frequent token is compared with it,
+and a rare token with too many such neighbours is skipped as undecidable. A
+document with more than ``MAX_DISTINCT`` distinct tokens counts single tokens
+only, and a document longer than ``WINDOW`` characters is voted on in sections
+of that size (cut at line breaks), which bounds the memory one document takes.
+Word frequencies come from the lexicon's English table (``_zipf``), so
+wordfreq's own list is never loaded for names in English text.
 """
 
 from __future__ import annotations
