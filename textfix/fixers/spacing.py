@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import cache
 
 import regex
 
@@ -79,19 +80,49 @@ TRAILING = Rule(
 
 # a full stop (or ? !) right between two lower-case letters and a capitalised word
 _GLUED = regex.compile(r"(?<=\p{Ll}\p{Ll})[.!?](?=\p{Lu}\p{Ll}++(?![\p{L}\d_(]|\.\w))")
-# characters that make the token before the full stop an identifier or a name
-_TOKEN_BREAK = regex.compile(r"[\s\"'“”‘’(\[{<«»—–]")
-# the same, searched backwards from the full stop: the last break before it
-_TOKEN_BREAK_BACK = regex.compile(_TOKEN_BREAK.pattern, regex.REVERSE)
+# characters that make the token before the full stop an identifier or a name,
+# searched backwards from the full stop: the last break before it
+_TOKEN_BREAK_BACK = regex.compile(r"[\s\"'“”‘’(\[{<«»—–]", regex.REVERSE)
 _IDENTIFIERISH = regex.compile(r"[.@/\\_\d=#:]")
 # exactly two full stops or two commas after a word, not part of a longer run
 _DOUBLED = regex.compile(r"(?<=[\p{L}\p{N})\]\"'”’])([.,])\1(?![.,])(?=\s|$|[\"'”’)\]])")
-_SPACE_BEFORE = regex.compile(r"(?<=[\p{L}\p{N})\]\"'”’])[ \t]++(?=[,.;:!?](?:\s|$))")
-# a lone dot followed by a lower-case word: a command's "." argument
-_LONE_DOT_ARGUMENT = regex.compile(r"\.[ \t]++\p{Ll}")
-_MULTI = regex.compile(r"(?<=\S)[ ]{2,}+(?=\S)")
-_TRAILING = regex.compile(r"[ \t]++$", regex.MULTILINE)
-_TABULAR_RUN = regex.compile(r"\S[ ]{2,}+\S")
+
+# The patterns of the rules whose triggers most text never holds (a blank before
+# punctuation, a run of spaces, trailing blanks) are compiled the first time a text
+# holds one: a process that never meets them does not pay for them.
+
+
+@cache
+def _space_before_patterns() -> tuple[regex.Pattern[str], regex.Pattern[str], re.Pattern[str]]:
+    """space-before-punctuation: the pattern, a lone-dot argument, and the trigger."""
+    return (
+        regex.compile(r"(?<=[\p{L}\p{N})\]\"'”’])[ \t]++(?=[,.;:!?](?:\s|$))"),
+        # a lone dot followed by a lower-case word: a command's "." argument
+        regex.compile(r"\.[ \t]++\p{Ll}"),
+        # the first blank of a run that follows a character other than white space
+        # or punctuation and precedes punctuation
+        re.compile(r"[ \t](?<=[^\s,.;:!?][ \t])[ \t]*+[,.;:!?]"),
+    )
+
+
+@cache
+def _multi_patterns() -> tuple[regex.Pattern[str], re.Pattern[str]]:
+    """multiple-spaces: the pattern, and the trigger (a run of two or more spaces,
+    found by its literal "  ", written out so that the engine searches for both
+    spaces at once)."""
+    return regex.compile(r"(?<=\S)[ ]{2,}+(?=\S)"), re.compile(r"  [ ]*+")
+
+
+@cache
+def _tabular_run() -> regex.Pattern[str]:
+    return regex.compile(r"\S[ ]{2,}+\S")
+
+
+@cache
+def _trailing_patterns() -> tuple[regex.Pattern[str], regex.Pattern[str]]:
+    """trailing-whitespace: a line break after a blank, and the blanks that end at it."""
+    return regex.compile(r"(?<=[ \t])\n"), regex.compile(r"[ \t]++", regex.REVERSE)
+
 
 # Triggers: cheap scans, each a superset of what its rule's pattern above matches,
 # that the C engine runs over the whole text; the exact pattern is then matched
@@ -103,16 +134,7 @@ _TABULAR_RUN = regex.compile(r"\S[ ]{2,}+\S")
 _GLUED_AT = regex.compile(r"[.!?]\p{Lu}")
 #: a whole run of full stops and commas (doubled-punctuation): one match per run
 _DOT_RUN = re.compile(r"[.,][.,]++")
-#: the first blank of a run that follows a character other than white space or
-#: punctuation and precedes punctuation (space-before-punctuation)
-_BLANKS_BEFORE_PUNCT = re.compile(r"[ \t](?<=[^\s,.;:!?][ \t])[ \t]*+[,.;:!?]")
 _SPACE_PUNCT = tuple(b + p for b in " \t" for p in ",.;:!?")
-#: a run of two or more spaces (multiple-spaces), found by its literal "  "
-#: (written out, so that the engine searches for both spaces at once)
-_SPACES = re.compile(r"  [ ]*+")
-#: a line break after a blank (trailing-whitespace), and the blanks that end at it
-_BLANK_NEWLINE = regex.compile(r"(?<=[ \t])\n")
-_BLANKS_BACK = regex.compile(r"[ \t]++", regex.REVERSE)
 
 
 class SpacingFixer(Fixer):
@@ -156,26 +178,28 @@ class SpacingFixer(Fixer):
                 yield Edit(s + 1, s + 2, "", DOUBLED.id, f"doubled {text[s]!r}")
 
     def _space_before(self, text: str) -> Iterator[Edit]:
-        match = _SPACE_BEFORE.match
-        for t in _BLANKS_BEFORE_PUNCT.finditer(text):
+        space_before, lone_dot_argument, blanks_before_punct = _space_before_patterns()
+        match = space_before.match
+        for t in blanks_before_punct.finditer(text):
             m = match(text, t.start())
             if m is None:
                 continue
             punct = text[m.end()]
             if punct == "." and text.startswith("..", m.end()):
                 continue  # an ellipsis after a space is a style, not damage
-            if punct == "." and _LONE_DOT_ARGUMENT.match(text, m.end()):
+            if punct == "." and lone_dot_argument.match(text, m.end()):
                 continue  # "pip install . and wait": a path, not a full stop
             if punct == ":" and text[m.start() - 1 : m.start()] == ")":
                 continue
             yield Edit(m.start(), m.end(), "", SPACE_BEFORE.id, f"space before {punct!r}")
 
     def _trailing(self, text: str) -> Iterator[Edit]:
-        ends = [m.start() for m in _BLANK_NEWLINE.finditer(text)]
+        blank_newline, blanks_back = _trailing_patterns()
+        ends = [m.start() for m in blank_newline.finditer(text)]
         if text.endswith((" ", "\t")):
             ends.append(len(text))
         for e in ends:
-            s = _BLANKS_BACK.match(text, 0, e).start()
+            s = blanks_back.match(text, 0, e).start()
             if e - s == 2 and text[s:e] == "  " and s > 0 and not text[s - 1].isspace():
                 continue  # a Markdown hard line break
             yield Edit(s, e, "", TRAILING.id, "trailing whitespace")
@@ -183,8 +207,9 @@ class SpacingFixer(Fixer):
     def _multi(self, text: str) -> Iterator[Edit]:
         line_end = -1
         skip_line = False
-        match = _MULTI.match
-        for r in _SPACES.finditer(text):
+        multi, spaces = _multi_patterns()
+        match = multi.match
+        for r in spaces.finditer(text):
             m = match(text, r.start())
             if m is None:
                 continue
@@ -206,13 +231,14 @@ class SpacingFixer(Fixer):
 
 def _aligned(text: str, line_start: int, line_end: int) -> bool:
     """A line with runs of spaces next to another such line: a plain-text table."""
-    runs = _TABULAR_RUN.finditer(text, line_start, line_end)
+    tabular_run = _tabular_run()
+    runs = tabular_run.finditer(text, line_start, line_end)
     if next(runs, None) is not None and next(runs, None) is not None:
         prev_start = text.rfind("\n", 0, max(0, line_start - 1)) + 1
-        if line_start > 0 and _TABULAR_RUN.search(text, prev_start, line_start - 1):
+        if line_start > 0 and tabular_run.search(text, prev_start, line_start - 1):
             return True
         next_end = text.find("\n", line_end + 1)
-        if line_end < len(text) and _TABULAR_RUN.search(
+        if line_end < len(text) and tabular_run.search(
             text, line_end + 1, len(text) if next_end < 0 else next_end
         ):
             return True
