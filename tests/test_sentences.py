@@ -432,7 +432,7 @@ def test_one_scan_finds_every_lower_case_start_and_fragment(text: str) -> None:
 def test_word_before_reads_back_what_the_pattern_finds(text: str, closers: bool) -> None:
     # read backwards from each position: the same word as the pattern searched forwards
     for dot in range(len(text) + 1):
-        m = sentences._WORD_BEFORE.search(text, max(0, dot - 64), dot)
+        m = sentences._word_before_pattern().search(text, max(0, dot - 64), dot)
         want = None if m is None or (m.group("close") and not closers) else m.span("w")
         assert sentences._word_before(text, dot, closers=closers) == want
 
@@ -461,7 +461,7 @@ def test_units_whose_brackets_close_in_order_are_skipped_safely(text: str) -> No
     st.lists(st.sampled_from(["a", ".", "!", '"', ")", "”", " ", "  "]), max_size=30).map("".join)
 )
 def test_last_sentence_break_read_backwards(line: str) -> None:
-    ends = [m.end() for m in sentences._SENTENCE_BREAK.finditer(line)]
+    ends = [m.end() for m in sentences._sentence_break_pattern().finditer(line)]
     assert sentences._last_break(line) == (ends[-1] if ends else None)
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import cache, lru_cache
 from itertools import islice
 
 import regex
@@ -48,7 +48,7 @@ TRUNCATED = "sentences/truncated-end"
 
 _WORD = r"[\p{L}\p{N}'’-]"
 # The patterns start with the full stop, a literal the regex engine finds fast;
-# the word before it is read afterwards with _WORD_BEFORE.
+# the word before it is read afterwards (see _word_before).
 #: a full stop, spaces and a word starting in lower case (plus the next word)
 _LOWER_START = regex.compile(
     r"\.(?P<sp>[ ]++)(?P<w>\p{Ll}[\p{L}\p{N}'’-]*+)(?:[ ](?P<w2>" + _WORD + r"++))?"
@@ -59,14 +59,20 @@ _UPPER_START = regex.compile(r"\.(?<=[\p{L}\p{N}][)\]\"”’]?\.)[ ]++\p{Lu}")
 _FRAGMENT = regex.compile(
     r"\.[ ]++(?P<f>\p{Lu}[\p{Ll}'’-]*+(?:[ ]\p{Lu}[\p{Ll}'’-]*+)?+)\.(?=\s|$)"
 )
-#: the word that ends right before a full stop, with a closing quote or bracket
-_WORD_BEFORE = regex.compile(
-    r"(?<![\p{L}\p{N}.'’-])(?P<w>[\p{L}\p{N}'’-]++)(?P<close>[)\]\"”’]?+)\Z"
-)
+
+
+@cache
+def _word_before_pattern() -> regex.Pattern[str]:
+    """The word that ends right before a full stop, with a closing quote or bracket:
+    the simple path :func:`_word_before` replaces (compiled for the tests that pin
+    the two together, not at import)."""
+    return regex.compile(r"(?<![\p{L}\p{N}.'’-])(?P<w>[\p{L}\p{N}'’-]++)(?P<close>[)\]\"”’]?+)\Z")
+
+
 #: the same, read backwards: the word characters that end at a position
 _WORD_RUN_BACK = regex.compile(r"[\p{L}\p{N}'’-]++", regex.REVERSE)
 _WORD_CHAR = regex.compile(r"[\p{L}\p{N}'’-]")
-#: the closing marks _WORD_BEFORE allows after the word (’ is a word character)
+#: the closing marks the word may have after it (’ is a word character)
 _CLOSERS = frozenset(')]"”')
 #: capitalised words inside a sentence: names, as the document itself uses them
 _UPPER = regex.compile(r"\p{Lu}")
@@ -110,8 +116,10 @@ _DOT_SPACE = re.compile(r"\. +[^\s.]")
 _SENTENCE_START = regex.compile(
     r"\.[ ]++(?:(?P<low>\p{Ll})|(?=\p{Lu}[\p{Ll}'’-]*+(?:[ ]\p{Lu}[\p{Ll}'’-]*+)?+\.(?=\s|$)))"
 )
-_SENTENCE_BREAK = regex.compile(r"[.!?][\"”’)]?+[ ]++")
-_SENTENCE_BREAK_BACK = regex.compile(_SENTENCE_BREAK.pattern, regex.REVERSE)
+#: a sentence break: [.!?], a closing mark and blanks (:func:`_last_break`, read
+#: backwards; :func:`_sentence_break_pattern` is its simple path)
+_SENTENCE_BREAK = r"[.!?][\"”’)]?+[ ]++"
+_SENTENCE_BREAK_BACK = regex.compile(_SENTENCE_BREAK, regex.REVERSE)
 #: what may follow the last [.!?] of a sentence break: a closing mark and blanks
 _BREAK_TAIL = regex.compile(r"[\"”’)]?+[ ]*+")
 _TERMINAL = frozenset(".!?…:\"”’')]»*`|>")
@@ -368,7 +376,7 @@ class SentencesFixer(Fixer):
 def _word_before(text: str, dot: int, *, closers: bool) -> tuple[int, int] | None:
     """The span of the word that ends at the full stop at ``dot``, if one does.
 
-    What ``_WORD_BEFORE.search(text, max(0, dot - 64), dot)`` finds, read
+    What ``_word_before_pattern().search(text, max(0, dot - 64), dot)`` finds, read
     backwards from the full stop instead of trying every start in the window.
     """
     lo = max(0, dot - 64)
@@ -412,8 +420,14 @@ def _repeated_words(text: str) -> list[re.Match[str]]:
     return out
 
 
+@cache
+def _sentence_break_pattern() -> regex.Pattern[str]:
+    """Sentence breaks read forwards: the simple path of :func:`_last_break`."""
+    return regex.compile(_SENTENCE_BREAK)
+
+
 def _last_break(line: str) -> int | None:
-    """Where the last match of ``_SENTENCE_BREAK.finditer(line)`` ends, if any.
+    """Where the last match of ``_sentence_break_pattern().finditer(line)`` ends, if any.
 
     Read backwards from the blanks after the last [.!?] of the line, instead
     of listing every break (a line of 1 MB of ". " has half a million).
