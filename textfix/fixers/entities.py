@@ -970,14 +970,10 @@ class EntitiesFixer(Fixer):
             return
         found: list[tuple[int, int, tuple[int, ...], tuple[str, str] | None]] = []
         for m in mentions:
-            toks = m[:MAX_MENTION_TOKENS]
-            words = [t[2] for t in toks]
-            for i in range(len(words)):
-                for n in range(1, min(MAX_NGRAM, len(words) - i) + 1):
-                    unit = " ".join(words[i : i + n])
-                    if unit in suggest:
-                        starts = tuple(t[0] for t in toks[i : i + n])
-                        found.append((toks[i][0], toks[i + n - 1][1], starts, suggest[unit]))
+            for i, n, unit, _ in _word_runs(tuple(map(_third, m))):
+                if unit in suggest:
+                    starts = tuple(t[0] for t in m[i : i + n])
+                    found.append((m[i][0], m[i + n - 1][1], starts, suggest[unit]))
         # nested forms (``Jong Un`` inside ``Kim Jong Un``): the longest decides,
         # whether it is flagged or the dominant form itself
         found.sort(key=lambda f: (f[0] - f[1], f[0]))
@@ -1016,7 +1012,18 @@ class _Names:
     for the few names that can become an edit or a flag.
     """
 
-    __slots__ = ("doc", "lo", "hi", "_seen", "drop", "counts", "max_n", "_listed")
+    __slots__ = (
+        "doc",
+        "lo",
+        "hi",
+        "_seen",
+        "drop",
+        "counts",
+        "max_n",
+        "_listed",
+        "_at",
+        "_holding",
+    )
 
     def __init__(self, doc: Document, lo: int, hi: int) -> None:
         self.doc = doc
@@ -1030,6 +1037,10 @@ class _Names:
         self.max_n = MAX_NGRAM
         #: every mention's match in a small section, as the scan listed them
         self._listed: list[regex.Match[str]] | None = None
+        #: where each listed mention starts, once asked
+        self._at: dict[str, list[int]] | None = None
+        #: the mentions that hold each word, once asked
+        self._holding: dict[str, list[str]] | None = None
 
     @classmethod
     def survey(cls, doc: Document, lo: int, hi: int) -> _Names | None:
@@ -1142,11 +1153,16 @@ class _Names:
         doc, text = self.doc, self.doc.text
         drop = self.drop
         plain, initial = self._seen
-        names = plain.keys() | initial.keys()  # (every count is positive)
         if wanted is None:
-            look = names
+            look = plain.keys() | initial.keys()  # (every count is positive)
         else:
-            look = {g for g in names if not wanted.isdisjoint(_parse(g)[0])}
+            holding = self._holding
+            if holding is None:
+                holding = self._holding = {}
+                for g in plain.keys() | initial.keys():
+                    for w in _parse(g)[0]:
+                        holding.setdefault(w, []).append(g)
+            look = set(chain.from_iterable(map(holding.get, wanted, repeat(()))))
         if not look:
             return []
         has_protected = bool(doc.protected)
@@ -1175,10 +1191,16 @@ class _Names:
         found (all of the section when they are many).
         """
         if self._listed is not None:
-            listed = self._listed
-            starts = map(_Match.start, listed)
-            found = zip(starts, map(_Match.group, listed, repeat(1, len(listed))), strict=True)
-            return [sg for sg in found if sg[1] in look]
+            at = self._at
+            if at is None:
+                at = self._at = {}
+                listed = self._listed
+                starts = map(_Match.start, listed)
+                for i, g in zip(starts, map(_Match.group, listed, repeat(1)), strict=False):
+                    at.setdefault(g, []).append(i)
+            found = [(i, g) for g in look for i in at.get(g, ())]
+            found.sort()
+            return found
         text, lo, hi = self.doc.text, self.lo, self.hi
         if sum(text.count(g, lo, hi) for g in look) > _FEW_PLACES:
             found = ((m.start(), m.group()) for m in _MENTION.finditer(text, lo, hi))
@@ -1196,17 +1218,9 @@ class _Names:
         first: dict[str, int] = {}
         max_n = self.max_n
         for m in mentions:
-            ws = [t[2] for t in m[:MAX_MENTION_TOKENS]]
-            k = len(ws)
-            for i in range(k):
-                if ws[i].islower():
-                    continue
-                for n in range(1, min(max_n, k - i) + 1):
-                    if ws[i + n - 1].islower():
-                        continue
-                    unit = " ".join(ws[i : i + n])
-                    if unit in units and unit not in first:
-                        first[unit] = m[i][0]
+            for i, n, unit, free in _word_runs(tuple(map(_third, m))):
+                if free and n <= max_n and unit in units and unit not in first:
+                    first[unit] = m[i][0]
         return first
 
 
@@ -1235,6 +1249,23 @@ def _spans_of(mention: str) -> tuple[tuple[int, int, str], ...]:
 
 
 _token_spans = _Memo(_spans_of, 1 << 16).__getitem__
+
+
+def _runs(words: tuple[str, ...]) -> tuple[tuple[int, int, str, bool], ...]:
+    """``(i, n, unit, particle_free)`` for every run of 1 to ``MAX_NGRAM`` of a
+    mention's first ``MAX_MENTION_TOKENS`` words, in order (``particle_free``:
+    it neither starts nor ends with a particle, as a counted unit)."""
+    ws = words[:MAX_MENTION_TOKENS]
+    k = len(ws)
+    return tuple(
+        (i, n, " ".join(ws[i : i + n]), not ws[i].islower() and not ws[i + n - 1].islower())
+        for i in range(k)
+        for n in range(1, min(MAX_NGRAM, k - i) + 1)
+    )
+
+
+_word_runs = _Memo(_runs, 1 << 16).__getitem__
+_third = itemgetter(2)
 
 
 @lru_cache(maxsize=1 << 16)
