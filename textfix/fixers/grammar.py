@@ -50,6 +50,7 @@ Why not ``LanguageTool.check``
 from __future__ import annotations
 
 import bisect
+import functools
 import os
 import re
 import threading
@@ -122,6 +123,13 @@ SKIPPED = Rule(
 )
 
 
+@functools.cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    """``pattern`` compiled on first use: grammar is off by default, and a process
+    that never checks grammar never compiles this module's patterns."""
+    return re.compile(pattern)
+
+
 class GrammarError(RuntimeError):
     """Grammar checking was asked for but cannot run (no extra, no server, server error)."""
 
@@ -132,7 +140,7 @@ class GrammarError(RuntimeError):
 
 # --- offsets -------------------------------------------------------------------
 
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_ASTRAL = "[\U00010000-\U0010ffff]"
 
 
 class Utf16Index:
@@ -146,7 +154,7 @@ class Utf16Index:
     __slots__ = ("_units",)
 
     def __init__(self, text: str) -> None:
-        self._units = [m.start() + i for i, m in enumerate(_ASTRAL.finditer(text))]
+        self._units = [m.start() + i for i, m in enumerate(_compiled(_ASTRAL).finditer(text))]
 
     def to_python(self, unit: int) -> int:
         """The Python offset of UTF-16 offset ``unit``.
@@ -210,7 +218,7 @@ def parse_matches(text: str, response: Any) -> list[Match]:
     return out
 
 
-_SPACE = re.compile(r"\s")
+_SPACE = r"\s"
 
 
 def _context_agrees(covered: str, match: dict[str, Any]) -> bool:
@@ -224,13 +232,14 @@ def _context_agrees(covered: str, match: dict[str, Any]) -> bool:
         ce = cindex.to_python(int(ctx["offset"]) + int(ctx["length"]))
     except (KeyError, TypeError, ValueError):
         return True
-    return _SPACE.sub(" ", ctext[cs:ce]) == _SPACE.sub(" ", covered)
+    space = _compiled(_SPACE)
+    return space.sub(" ", ctext[cs:ce]) == space.sub(" ", covered)
 
 
 # --- chunks ---------------------------------------------------------------------------
 
-_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*+\s++")
-_SPACE_RUN = re.compile(r"\s++")
+_SENTENCE_END = r"[.!?][\"'”’)\]]*+\s++"
+_SPACE_RUN = r"\s++"
 
 
 def split_long(text: str, limit: int) -> list[tuple[int, int]]:
@@ -247,7 +256,7 @@ def split_long(text: str, limit: int) -> list[tuple[int, int]]:
     while n - pos > limit:
         window_end = pos + limit
         cut = 0
-        for pattern in (_SENTENCE_END, _SPACE_RUN):
+        for pattern in (_compiled(_SENTENCE_END), _compiled(_SPACE_RUN)):
             ends = [m.end() for m in pattern.finditer(text, pos, window_end)]
             ends = [e for e in ends if e > pos]
             if ends:
@@ -304,7 +313,7 @@ def _ltp_path() -> Path:
     return Path(os.environ.get("LTP_PATH") or Path.home() / ".cache" / "language_tool_python")
 
 
-_VERSION = re.compile(r"\d+\.\d+|\d{8}")
+_VERSION = r"\d+\.\d+|\d{8}"
 
 
 def local_installation() -> tuple[Path, str] | None:
@@ -318,7 +327,7 @@ def local_installation() -> tuple[Path, str] | None:
     found = []
     for d in root.glob("LanguageTool-*"):
         version = d.name.split("-", 1)[1]
-        if not _VERSION.fullmatch(version):
+        if not _compiled(_VERSION).fullmatch(version):
             continue  # a name language-tool-python would not accept
         if (d / "languagetool-server.jar").is_file() or (d / "languagetool.jar").is_file():
             key = tuple(int(p) for p in version.split("."))
@@ -635,7 +644,7 @@ class GrammarFixer(Fixer):
         return Flag(start, end, rule, message, suggestion, CONFIDENCE)
 
 
-_OPEN_END = re.compile(r"[\w,;(\-\u2013]\r?$")
+_OPEN_END = r"[\w,;(\-\u2013]\r?$"
 
 
 def _continues(text: str, end: int, start: int) -> bool:
@@ -643,7 +652,7 @@ def _continues(text: str, end: int, start: int) -> bool:
     return (
         start == end + 1
         and text[start].islower()
-        and _OPEN_END.search(text, max(0, end - 2), end) is not None
+        and _compiled(_OPEN_END).search(text, max(0, end - 2), end) is not None
     )
 
 
