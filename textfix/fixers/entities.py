@@ -1308,6 +1308,9 @@ def _scan(
     every: dict[tuple[str, str], int] = {}
     touchy = False
     if spans:
+        # (a section without a single mention is done before its spans are looked at)
+        if _SCAN.search(text, lo, hi) is None:
+            return None
         span_starts, span_ends = map(list, zip(*spans, strict=True))
         touchy = any(map(_TOUCHY.search, repeat(text), span_starts, span_ends))
     if not touchy and listed is None:
