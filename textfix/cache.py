@@ -25,15 +25,15 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import time
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
 __all__ = ["cache_dir", "cached", "load", "store"]
 
-_MAGIC = b"textfix-cache 1\n"
-_DIGEST = 16
+_MAGIC = b"textfix-cache 2\n"
+_CHECK = 12  # the payload's length (8 bytes) and CRC-32 (4 bytes)
 _OFF = frozenset({"", "0", "off", "no", "false", "none"})
 #: a stale entry (or a temporary file a killed process left) is removed after this long
 STALE_AFTER = 7 * 24 * 3600
@@ -71,13 +71,20 @@ def load(name: str, key: str) -> bytes | None:
     except OSError:
         return None
     head = _header(key)
-    if not raw.startswith(head) or len(raw) < len(head) + _DIGEST:
+    if not raw.startswith(head) or len(raw) < len(head) + _CHECK:
         return None
-    digest = raw[len(head) : len(head) + _DIGEST]
-    data = raw[len(head) + _DIGEST :]
-    if hashlib.blake2b(data, digest_size=_DIGEST).digest() != digest:
+    check = raw[len(head) : len(head) + _CHECK]
+    data = raw[len(head) + _CHECK :]
+    # a CRC catches truncation and damage on disk (~1 ms for the largest entry; a
+    # cryptographic digest costs several times more at every start and guards
+    # against nothing more here: whoever can write the folder can write any key)
+    if check != _check(data):
         return None
     return data
+
+
+def _check(data: bytes) -> bytes:
+    return len(data).to_bytes(8, "little") + zlib.crc32(data).to_bytes(4, "little")
 
 
 def store(name: str, key: str, data: bytes) -> bool:
@@ -85,13 +92,15 @@ def store(name: str, key: str, data: bytes) -> bool:
     path = _path(name, key)
     if path is None:
         return False
+    import tempfile  # only a miss writes: not imported by runs that read
+
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         with os.fdopen(fd, "wb") as f:
             f.write(_header(key))
-            f.write(hashlib.blake2b(data, digest_size=_DIGEST).digest())
+            f.write(_check(data))
             f.write(data)
         os.replace(tmp, path)
     except OSError:
