@@ -1084,20 +1084,18 @@ class _Names:
         # document never capitalises it elsewhere and it is a frequent English
         # word ("Officials said").
         counts = self.counts = {
-            g: c for g, c in plain.items() if c > 0 and " " not in g and "\u00a0" not in g
+            g: c for g, c in plain.items() if " " not in g and "\u00a0" not in g
         }
         mid = set(counts)
         kept: list[tuple[tuple[str, ...], int]] = []  # names of several tokens
         if len(counts) < len(plain):
             for g, c in plain.items():
-                if c > 0 and g not in counts:
+                if g not in counts:
                     toks = _parse(g)[0]
                     mid.update(toks)
                     kept.append((toks, c))
         pending: list[tuple[str, tuple[str, ...], str, int, int]] = []
         for g, c in initial.items():
-            if c <= 0:
-                continue
             toks, low, lead = _parse(g)
             if len(toks) > 1:
                 mid.update(toks[1:])
