@@ -26,6 +26,20 @@ def make_tree(root: Path, files: int, size: int) -> dict[Path, bytes]:
     return contents
 
 
+def _processes_naming(path: Path) -> list[int]:
+    """Live processes whose command line names ``path`` (Linux /proc; else none known)."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if str(path).encode() in cmdline and state != "Z":
+            found.append(int(proc.name))
+    return found
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_kill_during_fix_leaves_old_or_new_content(tmp_path: Path, jobs: str) -> None:
@@ -57,6 +71,11 @@ def test_kill_during_fix_leaves_old_or_new_content(tmp_path: Path, jobs: str) ->
     finally:
         child.wait(timeout=60)
     assert child.returncode == -signal.SIGKILL, "the run ended before it could be killed"
+    # no worker outlives the main process (a forked worker would wait for tasks forever)
+    deadline = time.monotonic() + 10
+    while _processes_naming(tree) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _processes_naming(tree) == []
 
     changed = 0
     for path, before in old.items():

@@ -802,6 +802,26 @@ def _worker_context() -> Any:
     return None
 
 
+def _die_with_parent(parent: int) -> None:
+    """In a worker: exit when the main process dies, however it dies.
+
+    A forked worker holds both ends of its task pipe, so a main process killed
+    outright (SIGKILL, the OOM killer) would leave it waiting for tasks forever.
+    On Linux the kernel sends it SIGTERM when its parent exits; elsewhere workers
+    are spawned and see the pipe close.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # pragma: no cover - no usable libc
+            pass
+    if os.getppid() != parent:  # it died before the request took effect
+        os._exit(1)
+
+
 def ordered_map(tasks: Iterable[Any], jobs: int, window: int | None = None) -> Iterator[Any]:
     """Run ``(fn, args)`` tasks, possibly in worker processes; yield results in order.
 
@@ -828,7 +848,12 @@ def ordered_map(tasks: Iterable[Any], jobs: int, window: int | None = None) -> I
 
     window = window or jobs * 4
     pending: deque[Future[Any] | _Local] = deque()
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=_worker_context()) as pool:
+    with ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=_worker_context(),
+        initializer=_die_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
         try:
             for t in tasks:
                 pending.append(t if isinstance(t, _Local) else pool.submit(_call, t))
