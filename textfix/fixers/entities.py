@@ -420,7 +420,7 @@ def _skeleton(surface: str) -> str:
     return surface.casefold().translate(_SKELETON)
 
 
-_skel = _Memo(_skeleton, 1 << 18).__getitem__
+_skel = _Memo(_skeleton, 1 << 16).__getitem__
 
 
 def _one_edit(a: str, b: str) -> tuple[str, int] | None:
@@ -1238,7 +1238,7 @@ def _parse_mention(mention: str) -> tuple[tuple[str, ...], str, int]:
     return toks, toks[0].casefold(), _lead_words(toks)
 
 
-_parse = _Memo(_parse_mention, 1 << 16).__getitem__
+_parse = _Memo(_parse_mention, 1 << 14).__getitem__
 
 
 def _spans_of(mention: str) -> tuple[tuple[int, int, str], ...]:
@@ -1246,7 +1246,7 @@ def _spans_of(mention: str) -> tuple[tuple[int, int, str], ...]:
     return tuple((t.start(), t.end(), t.group()) for t in _SPLIT.finditer(mention))
 
 
-_token_spans = _Memo(_spans_of, 1 << 16).__getitem__
+_token_spans = _Memo(_spans_of, 1 << 13).__getitem__
 
 
 def _runs(words: tuple[str, ...]) -> tuple[tuple[int, int, str, bool], ...]:
@@ -1262,11 +1262,11 @@ def _runs(words: tuple[str, ...]) -> tuple[tuple[int, int, str, bool], ...]:
     )
 
 
-_word_runs = _Memo(_runs, 1 << 16).__getitem__
+_word_runs = _Memo(_runs, 1 << 12).__getitem__
 _third = itemgetter(2)
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def _units(toks: tuple[str, ...], max_n: int) -> tuple[str, ...]:
     """The name units of one mention's tokens, as ``EntitiesFixer._count`` counts them:
     every run of 1 to ``max_n`` of its first ``MAX_MENTION_TOKENS`` tokens that
@@ -1416,9 +1416,9 @@ def _raw_units(
     )
 
 
-_RAW_UNITS = _Memo(_raw_units, 1 << 16)
+_RAW_UNITS = _Memo(_raw_units, 1 << 14)
 #: a token's deletion keys (:func:`_deletions`)
-_KEYS = _Memo(_deletions, 1 << 14)
+_KEYS = _Memo(_deletions, 1 << 13)
 
 
 def _count_first(every: dict[tuple[str, str], int], text: str, m0: regex.Match[str]) -> None:
