@@ -233,8 +233,19 @@ _ZIPFS = [round(9 - i / 100, 2) for i in range(1001)]
 # --- the on-disk cache of the tables ------------------------------------------
 
 #: the version of the stored tables: bump it whenever what a table holds or how
-#: it is stored changes (the word hash, the packing, the words kept, the layout)
+#: it is stored changes (the word hash, the packing, the words kept, the layout);
+#: an edit of this module changes the keys anyway (:func:`_code_digest`)
 CACHE_FORMAT = 1
+
+
+@functools.cache
+def _code_digest() -> str | None:
+    """A digest of this module's source: the tables are what its code builds, so
+    another textfix (an upgrade, an edit in a checkout) never reads this one's."""
+    try:
+        return hashlib.blake2b(Path(__file__).read_bytes(), digest_size=16).hexdigest()
+    except OSError:  # pragma: no cover - no source file to name the code: not stored
+        return None
 
 
 def _source_id(lang: str) -> tuple[str, int, int] | None:
@@ -252,12 +263,16 @@ def _source_id(lang: str) -> tuple[str, int, int] | None:
 def _cache_key(table: str, langs: Sequence[str], *settings: object) -> str | None:
     """The cache key of a table: everything it derives from.
 
-    That is :data:`CACHE_FORMAT`, the word hash, the Python that reads it back
-    (marshal, Unicode case rules, byte order), wordfreq's data files of ``langs``
-    and the constants that shape the table (``settings``); ``None`` (build, do
-    not store) when a list does not come from a data file. The key is made when
-    a table is loaded, so a changed constant is a different table.
+    That is :data:`CACHE_FORMAT`, this module's code, the word hash, the Python
+    that reads it back (marshal, Unicode case rules, byte order), wordfreq's data
+    files of ``langs`` and the constants that shape the table (``settings``);
+    ``None`` (build, do not store) when a list does not come from a data file or
+    the code has no source file. The key is made when a table is loaded, so a
+    changed constant is a different table.
     """
+    code = _code_digest()
+    if code is None:  # pragma: no cover
+        return None
     files = []
     for lang in langs:
         ident = _source_id(lang)
@@ -265,7 +280,13 @@ def _cache_key(table: str, langs: Sequence[str], *settings: object) -> str | Non
             return None
         files.append(ident)
     # the hash of a sample word: tables of another word hash are never read back
-    version = (CACHE_FORMAT, _word_hash("Landesstraße"), sys.version_info[:2], sys.byteorder)
+    version = (
+        CACHE_FORMAT,
+        code,
+        _word_hash("Landesstraße"),
+        sys.version_info[:2],
+        sys.byteorder,
+    )
     return repr((version, table, tuple(files), settings))
 
 
