@@ -28,6 +28,7 @@ URL query or in code is meant) and on lines that hold markup.
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.util
 import marshal
 import re
@@ -224,7 +225,8 @@ def _ftfy() -> SimpleNamespace:
     )
 
 
-#: the version of the stored character sets: bump it when _derive_char_sets changes
+#: the version of the stored character sets: bump it when what is stored changes
+#: shape (an edit of this module changes the key anyway: see _badness_key)
 CHAR_SETS_FORMAT = 1
 
 
@@ -255,17 +257,19 @@ def _derive_char_sets() -> tuple[str, str]:
 
 
 def _badness_key() -> str | None:
-    """The cache key of the character sets: the ftfy/badness.py they derive from
-    (path, size, modification time), found without importing ftfy."""
+    """The cache key of the character sets: what they derive from, that is the
+    ftfy/badness.py they are read from (path, size, modification time, found
+    without importing ftfy) and the code that reads them (this module's source)."""
     try:
         spec = importlib.util.find_spec("ftfy")
         origin = spec.origin if spec is not None else None
         if origin is None:  # pragma: no cover - a namespace package or a frozen ftfy
             return None
         st = Path(origin).with_name("badness.py").stat()
+        code = hashlib.blake2b(Path(__file__).read_bytes(), digest_size=16).hexdigest()
     except (OSError, ImportError, ValueError):  # pragma: no cover - ftfy in a zip file
         return None
-    return repr((CHAR_SETS_FORMAT, origin, st.st_size, st.st_mtime_ns))
+    return repr((CHAR_SETS_FORMAT, code, origin, st.st_size, st.st_mtime_ns))
 
 
 @functools.cache
