@@ -731,3 +731,37 @@ def test_a_changed_lexicon_module_never_reads_the_tables_of_the_old_one(tmp_path
     theirs = function_words(changed)  # the same data files and constants, other code
     assert 0 < len(theirs) < len(ours) and set(theirs) < set(ours)
     assert function_words(root.parent) == ours  # and ours are still read back
+
+
+_FORK_CHILD = """
+import os, signal, sys, threading
+from textfix.fixers.lexicon import LEXICONS
+
+loading, done = threading.Event(), threading.Event()
+
+def load():  # a thread in the middle of loading a table: it holds the lock
+    with LEXICONS._lock:
+        loading.set()
+        done.wait()
+
+thread = threading.Thread(target=load)
+thread.start()
+loading.wait()
+pid = os.fork()
+if pid == 0:
+    signal.alarm(60)  # a child that waits for the parent's thread dies of this
+    os._exit(0 if len(LEXICONS.source("de")) > 0 else 1)
+done.set()
+thread.join()
+_, status = os.waitpid(pid, 0)
+print(status)
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_a_process_forked_while_a_thread_loads_a_table_loads_its_own() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _FORK_CHILD], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["0"]  # not killed by its alarm: it did not hang

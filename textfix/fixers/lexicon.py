@@ -52,6 +52,7 @@ import hashlib
 import importlib.util
 import marshal
 import operator
+import os
 import re
 import sys
 import threading
@@ -568,6 +569,10 @@ class Lexicons:
         self._en_common: list[str] = []
         self._common: frozenset[str] = frozenset()
 
+    def _after_fork(self) -> None:
+        """In a forked child: a new lock (a thread of the parent may hold the old one)."""
+        self._lock = threading.RLock()
+
     @property
     def en(self) -> HashedWords:
         """Every English word wordfreq knows (Zipf ≥ 1), with its Zipf frequency."""
@@ -740,6 +745,11 @@ def _delete_index(words: list[str]) -> HashedWords:
 
 
 LEXICONS = Lexicons()
+# A process forked while another thread loads a table (holding the lock, for a
+# second or two on a first run) would wait for that thread forever: the child
+# gets a lock of its own (whatever the thread had loaded is complete or absent)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=LEXICONS._after_fork)
 
 
 def _deletes1(w: str) -> set[str]:
