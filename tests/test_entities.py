@@ -391,6 +391,38 @@ def test_big_documents_vote_section_by_section(monkeypatch: pytest.MonkeyPatch) 
     ]
 
 
+def test_section_cuts_follow_the_text_not_offsets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(entities, "WINDOW", 4000)
+    monkeypatch.setattr(entities, "_LANDMARK", 8)
+    lines = [f"Line {i} of the report names {_letters(i * 7919)} and moves on." for i in range(800)]
+    text = "\n".join(lines) + "\n"
+
+    def cut_lines(t: str) -> list[str]:
+        sections = list(entities._sections(t))
+        assert sections[0][0] == 0 and sections[-1][1] == len(t)
+        assert all(a[1] == b[0] for a, b in zip(sections, sections[1:], strict=False))
+        assert all(0 < hi - lo <= entities.WINDOW for lo, hi in sections)
+        return [t[lo : t.find("\n", lo)] for lo, _ in sections[1:]]
+
+    before = cut_lines(text)
+    assert len(before) >= 5
+    # lines added and removed early in the text move every later offset, not the cuts
+    extra = "An added line that says little at all.\n" * 2
+    moved = extra + text.replace(lines[3] + "\n", "", 1)
+    assert cut_lines(moved) == before
+    # offset cuts (the old way) moved with them
+    old_cuts = [text[lo : text.find("\n", lo)] for lo, _ in list(entities._windows(text))[1:]]
+    new_cuts = [moved[lo : moved.find("\n", lo)] for lo, _ in list(entities._windows(moved))[1:]]
+    assert old_cuts != new_cuts
+
+
+def test_small_documents_are_one_section() -> None:
+    assert list(entities._sections("")) == []
+    assert list(entities._sections("Kim met Kim.")) == [(0, 12)]
+    text = "x" * entities.WINDOW
+    assert list(entities._sections(text)) == [(0, entities.WINDOW)]
+
+
 def _letters(i: int) -> str:
     out = ""
     for _ in range(4):

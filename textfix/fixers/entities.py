@@ -92,6 +92,7 @@ import math
 import operator
 import re
 import unicodedata
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -692,7 +693,7 @@ class EntitiesFixer(Fixer):
             for edit in self._gazetteer_edits(doc):
                 gazetteer.append((edit.start, edit.end))
                 yield edit
-        for lo, hi in _windows(text):
+        for lo, hi in _sections(text):
             yield from self._vote(doc, lo, hi, gazetteer)
 
     def _vote(
@@ -1581,9 +1582,9 @@ def _windows(
 ) -> Iterator[tuple[int, int]]:
     """``text[lo:hi]`` cut into pieces of about ``size`` characters at line breaks.
 
-    A document bigger than ``WINDOW`` is a series of sections to the vote: a
-    name's spellings are compared within one section, which bounds the memory
-    one document can take.
+    A document bigger than ``WINDOW`` is a series of sections to the vote (see
+    :func:`_sections`): a name's spellings are compared within one section, which
+    bounds the memory one document can take.
     """
     hi = len(text) if hi is None else hi
     size = size or WINDOW
@@ -1597,6 +1598,44 @@ def _windows(
             end = cut + 1 if cut > pos else end
         yield pos, end
         pos = end
+
+
+#: a line break is a landmark when the hash of the line after it is a multiple of this
+_LANDMARK = 1 << 10
+
+
+def _sections(text: str) -> Iterator[tuple[int, int]]:
+    """The sections of ``text`` the vote looks at, each at most ``WINDOW`` characters.
+
+    A section ends at a landmark: a line break chosen by the line that follows it
+    (a hash of its opening characters), at least a quarter of ``WINDOW`` after the
+    section began. Where a cut falls thus depends on the text around it, not on
+    offsets: an edit earlier in the document moves no later cut unless it touches
+    a landmark line or pushes a section past the limits. Cuts at fixed offsets
+    (:func:`_windows`) moved with every edit before them, so after the first run's
+    edits a long document's names were grouped anew, the vote found new outliers,
+    and every fixer had to run over the whole document once more. Without a
+    landmark in reach, a section ends at the last line break (or space) before
+    ``WINDOW``, as :func:`_windows` cuts.
+    """
+    n = len(text)
+    pos = 0
+    while n - pos > WINDOW:
+        limit = pos + WINDOW
+        cut = -1
+        i = text.find("\n", pos + WINDOW // 4, limit - 1)
+        while i >= 0:
+            head = text[i + 1 : i + 33].encode("utf-8", "surrogatepass")
+            if zlib.crc32(head) % _LANDMARK == 0:
+                cut = i + 1
+                break
+            i = text.find("\n", i + 1, limit - 1)
+        if cut < 0:
+            cut = next(_windows(text, pos, n, WINDOW))[1]
+        yield pos, cut
+        pos = cut
+    if pos < n:
+        yield pos, n
 
 
 def build(options: Options) -> Fixer | None:
