@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import pickle
 from pathlib import Path
 
@@ -147,3 +148,26 @@ def test_a_cache_entry_of_another_toml_is_not_used(
     assert packs.builtin_toml("x.toml")[1] == {"pack": {"name": "two"}}  # the text changed
     assert len(list(tmp_path.iterdir())) == 2
     assert textfix.cache.cache_dir() == tmp_path
+
+
+def test_a_new_entry_for_one_file_leaves_the_other_files_entries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # storing an entry prunes the week-old entries of its name: those are stale
+    # entries of the same file, never the current entries of the other files
+    monkeypatch.setenv("TEXTFIX_CACHE_DIR", str(tmp_path))
+    texts = {"one.toml": '[pack]\nname = "one"\n', "calques/two.toml": '[pack]\nname = "two"\n'}
+    monkeypatch.setattr(packs, "read_builtin", lambda name: texts[name])
+    for name in texts:
+        packs.builtin_toml(name)
+    week_ago = os.stat(tmp_path).st_mtime - textfix.cache.STALE_AFTER - 60
+    for entry in tmp_path.iterdir():
+        os.utime(entry, (week_ago, week_ago))
+    texts["one.toml"] = '[pack]\nname = "one, changed"\n'
+    assert packs.builtin_toml("one.toml")[1] == {"pack": {"name": "one, changed"}}
+    parses = []
+    parse = packs.parse_toml
+    monkeypatch.setattr(packs, "parse_toml", lambda *a: parses.append(a) or parse(*a))
+    assert packs.builtin_toml("calques/two.toml")[1] == {"pack": {"name": "two"}}
+    assert parses == []  # read back, not parsed again
+    assert len(list(tmp_path.iterdir())) == 2  # the stale entry of one.toml is gone

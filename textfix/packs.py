@@ -395,7 +395,9 @@ def builtin_toml(name: str) -> tuple[str, dict[str, Any]]:
         except ValueError:  # a value marshal cannot store (a TOML date): not cached
             return b""
 
-    raw = cached("toml", key, build)
+    # an entry name of its own per file: storing one file's new entry prunes the
+    # week-old entries of that name, which must not be the other files' current ones
+    raw = cached("toml-" + name.replace("/", "-"), key, build)
     if parsed is not None:  # a miss: the data just parsed
         return source, parsed
     try:
