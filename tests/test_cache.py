@@ -129,3 +129,13 @@ def test_stale_entries_of_the_same_name_are_pruned_on_store(where):
     assert cache.load("u", "other name") == b"other"
     assert cache.load("t-longer", "a name that starts alike") == b"alike"
     assert not leftover.exists()
+
+
+def test_source_digest_names_the_code(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text("X = 1\n")
+    first = cache.source_digest(module)
+    assert first is not None and first == cache.source_digest(str(module))
+    module.write_text("X = 2\n")
+    assert cache.source_digest(module) != first
+    assert cache.source_digest(tmp_path / "missing.py") is None

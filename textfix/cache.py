@@ -30,7 +30,7 @@ import zlib
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["cache_dir", "cached", "load", "store"]
+__all__ = ["cache_dir", "cached", "load", "source_digest", "store"]
 
 _MAGIC = b"textfix-cache 2\n"
 _CHECK = 12  # the payload's length (8 bytes) and CRC-32 (4 bytes)
@@ -127,6 +127,19 @@ def _prune(keep: Path, name: str) -> None:
                     old.unlink()
             except OSError:
                 pass  # gone already, or not ours to remove
+
+
+def source_digest(path: str | os.PathLike[str]) -> str | None:
+    """A digest of a module's source file, for the key of what its code builds.
+
+    Naming the code in a key means a textfix whose code builds a table another
+    way (an upgrade, an edit in a checkout) never reads the tables of another.
+    ``None`` when there is no source file to read: such data is not stored.
+    """
+    try:
+        return hashlib.blake2b(Path(path).read_bytes(), digest_size=16).hexdigest()
+    except OSError:
+        return None
 
 
 def cached(name: str, key: str, build: Callable[[], bytes]) -> bytes:

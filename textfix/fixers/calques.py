@@ -59,7 +59,7 @@ from typing import Any
 
 import regex
 
-from textfix.cache import cached
+from textfix.cache import cached, source_digest
 from textfix.model import Document, Edit, Fixer, Flag, Rule
 from textfix.options import SOURCE_LANGS, Options
 from textfix.packs import (
@@ -524,10 +524,7 @@ _NEEDS_CACHE_VERSION = 1
 
 def _code_digest() -> str | None:
     """A digest of this module's source: the requirements depend on its code."""
-    try:
-        return hashlib.blake2b(Path(__file__).read_bytes(), digest_size=16).hexdigest()
-    except (OSError, NameError):  # pragma: no cover - no source file to name the code
-        return None
+    return source_digest(__file__)
 
 
 @cache

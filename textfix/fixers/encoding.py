@@ -28,7 +28,6 @@ URL query or in code is meant) and on lines that hold markup.
 from __future__ import annotations
 
 import functools
-import hashlib
 import importlib.util
 import marshal
 import re
@@ -266,8 +265,10 @@ def _badness_key() -> str | None:
         if origin is None:  # pragma: no cover - a namespace package or a frozen ftfy
             return None
         st = Path(origin).with_name("badness.py").stat()
-        code = hashlib.blake2b(Path(__file__).read_bytes(), digest_size=16).hexdigest()
     except (OSError, ImportError, ValueError):  # pragma: no cover - ftfy in a zip file
+        return None
+    code = cache.source_digest(__file__)
+    if code is None:  # pragma: no cover
         return None
     return repr((CHAR_SETS_FORMAT, code, origin, st.st_size, st.st_mtime_ns))
 

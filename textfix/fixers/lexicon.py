@@ -243,10 +243,7 @@ CACHE_FORMAT = 1
 def _code_digest() -> str | None:
     """A digest of this module's source: the tables are what its code builds, so
     another textfix (an upgrade, an edit in a checkout) never reads this one's."""
-    try:
-        return hashlib.blake2b(Path(__file__).read_bytes(), digest_size=16).hexdigest()
-    except OSError:  # pragma: no cover - no source file to name the code: not stored
-        return None
+    return cache.source_digest(__file__)
 
 
 def _source_id(lang: str) -> tuple[str, int, int] | None:
