@@ -808,7 +808,9 @@ def _die_with_parent(parent: int) -> None:
     A forked worker holds both ends of its task pipe, so a main process killed
     outright (SIGKILL, the OOM killer) would leave it waiting for tasks forever.
     On Linux the kernel sends it SIGTERM when its parent exits; elsewhere workers
-    are spawned and see the pipe close.
+    are spawned and see the pipe close. (Strictly, when the *thread* that forked
+    it exits: Python 3.11 forks pool workers from the thread calling ``submit``,
+    which outlives the pool here.)
     """
     if sys.platform.startswith("linux"):
         try:
