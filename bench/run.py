@@ -575,9 +575,12 @@ def section_jobs(rep: Report, nfiles: int, timeout: float) -> None:
             rows.append([f"1 file ({label})", str(jobs), f"{s:.2f}", "—", f"{rss:.0f}", str(rc)])
         for label, files in sets.items():
             size = nbytes(files) / MB
-            times = {}
-            for jobs in (1, 2):
-                folder = Path(tmp) / f"{label}-{jobs}".replace(" ", "")
+            times: dict[int, float] = {}
+            measured: dict[int, tuple[float, int]] = {}
+            # best of two runs each, in the order 1, 2, 2, 1, so neither setting has the
+            # machine's quieter or busier moment to itself; each run fixes fresh copies
+            for run, jobs in enumerate((1, 2, 2, 1)):
+                folder = Path(tmp) / f"{label}-{jobs}-{run}".replace(" ", "")
                 folder.mkdir()
                 for i, text in enumerate(files):
                     (folder / f"doc{i:04d}.txt").write_text(text, encoding="utf-8")
@@ -586,7 +589,12 @@ def section_jobs(rep: Report, nfiles: int, timeout: float) -> None:
                     timeout,
                     env,
                 )
-                times[jobs] = s
+                if jobs not in times or s < times[jobs]:
+                    times[jobs] = s
+                    measured[jobs] = (rss, rc)
+            for jobs in (1, 2):
+                s = times[jobs]
+                rss, rc = measured[jobs]
                 rows.append(
                     [
                         f"{nfiles} files, {label} ({size:.1f} MB)",
@@ -615,7 +623,8 @@ def section_jobs(rep: Report, nfiles: int, timeout: float) -> None:
         ["files", "--jobs", "seconds", "MB/s", "peak RSS of one process (MB)", "exit"],
         rows,
         note=(
-            f"Wall time including interpreter start-up. Speed-up of --jobs 2 over --jobs 1 "
+            f"Wall time including interpreter start-up, best of two runs each (taken in the "
+            f"order 1, 2, 2, 1). Speed-up of --jobs 2 over --jobs 1 "
             f"(target ≥ {TARGET_JOBS}× on 2 cores): " + "; ".join(notes) + ". "
             "The start-up time is paid once per run whatever the number of jobs, so on a "
             "small total it bounds the speed-up. The first run on a machine also builds the "
