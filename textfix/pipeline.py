@@ -301,15 +301,12 @@ class Pipeline:
         return policy
 
     def _run_fixer(self, fixer: Fixer, doc: Document) -> tuple[list[Edit], list[Flag]]:
-        return self._filter(fixer.run(doc), doc)
-
-    def _filter(self, items: Iterable[Edit | Flag], doc: Document) -> tuple[list[Edit], list[Flag]]:
-        """The edits to apply (sorted, disjoint) and the flags among ``items`` on ``doc``."""
+        """The edits to apply (sorted, disjoint) and the flags of one run of ``fixer``."""
         edits: list[Edit] = []
         flags: list[Flag] = []
         policies = self._policies
         text = doc.text
-        for item in items:
+        for item in fixer.run(doc):
             rid = item.rule
             policy = policies.get(rid, False)
             if policy is False:
