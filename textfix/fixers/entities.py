@@ -1177,7 +1177,10 @@ class _Names:
             if d and _starts_sentence(text, s):
                 if d >= len(rel):
                     continue
-                out.append([(s + a, s + b, w) for a, b, w in rel[d:]])
+                kept = rel[d:]
+                if wanted is not None and wanted.isdisjoint([w for _, _, w in kept]):
+                    continue  # it held the word only in the sentence-initial word dropped
+                out.append([(s + a, s + b, w) for a, b, w in kept])
             else:
                 out.append([(s + a, s + b, w) for a, b, w in rel])
         return out
