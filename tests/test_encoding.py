@@ -447,32 +447,18 @@ def test_a_changed_encoding_module_never_reads_the_sets_of_the_old_one(tmp_path)
     # another textfix whose encoding module derives the sets differently shares the
     # cache folder: it must derive its own, not read the ones this one stored
     import ast
-    import shutil
 
-    import textfix
+    from changed_copy import HERE, changed_copy, run_with
 
-    root = Path(textfix.__file__).parent
-    changed = tmp_path / "changed"
-    shutil.copytree(root, changed / "textfix", ignore=shutil.ignore_patterns("__pycache__"))
-    module = changed / "textfix" / "fixers" / "encoding.py"
     old = "    return moji, greek_cyrillic\n\n\ndef _badness_key()"
-    source = module.read_text(encoding="utf-8")
-    assert source.count(old) == 1
-    module.write_text(source.replace(old, old.replace("moji,", 'moji + "\\u2603",')))
+    changed = changed_copy(
+        tmp_path, "fixers/encoding.py", old, old.replace("moji,", 'moji + "\\u2603",')
+    )
 
     def char_sets(where):
-        env = {**os.environ, "PYTHONPATH": str(where), "TEXTFIX_CACHE_DIR": str(tmp_path / "c")}
-        done = subprocess.run(
-            [sys.executable, "-c", _CHAR_SETS_CHILD],
-            cwd=tmp_path,  # not this checkout: the package comes from PYTHONPATH
-            capture_output=True,
-            text=True,
-            env=env,
-            check=True,
-        )
-        return ast.literal_eval(done.stdout)
+        return ast.literal_eval(run_with(where, _CHAR_SETS_CHILD, tmp_path / "c"))
 
-    ours = char_sets(root.parent)  # derived and stored
+    ours = char_sets(HERE)  # derived and stored
     assert ours == encoding._derive_char_sets()
     assert char_sets(changed) == (ours[0] + "\u2603", ours[1])
-    assert char_sets(root.parent) == ours
+    assert char_sets(HERE) == ours

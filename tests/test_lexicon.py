@@ -703,34 +703,20 @@ print(sorted(lexicon.LEXICONS.function_words("fr")))
 def test_a_changed_lexicon_module_never_reads_the_tables_of_the_old_one(tmp_path: Path) -> None:
     # another textfix (an upgrade, an edit in a checkout) whose lexicon builds a table
     # differently shares the cache folder: it must build its own table, not read ours
-    root = Path(textfix.__file__).parent
-    changed = tmp_path / "changed"
-    shutil.copytree(root, changed / "textfix", ignore=shutil.ignore_patterns("__pycache__"))
-    module = changed / "textfix" / "fixers" / "lexicon.py"
+    from changed_copy import HERE, changed_copy, run_with
+
     old = "if w.isalpha() and z > en.get(w, 0.0) + 0.5:"
-    source = module.read_text(encoding="utf-8")
-    assert source.count(old) == 1
-    module.write_text(source.replace(old, "if w.isalpha() and z > en.get(w, 0.0) + 2.5:"))
+    changed = changed_copy(tmp_path, "fixers/lexicon.py", old, old.replace("0.5", "2.5"))
 
     def function_words(where: Path) -> list[str]:
-        env = {**os.environ, "PYTHONPATH": str(where), "TEXTFIX_CACHE_DIR": str(tmp_path / "c")}
-        done = subprocess.run(
-            [sys.executable, "-c", _FUNCTION_WORDS_CHILD],
-            cwd=tmp_path,  # not this checkout: the package comes from PYTHONPATH
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            env=env,
-            check=True,
-        )
-        found, words = done.stdout.splitlines()
+        found, words = run_with(where, _FUNCTION_WORDS_CHILD, tmp_path / "c").splitlines()
         assert Path(found).parent == where / "textfix"
         return ast.literal_eval(words)
 
-    ours = function_words(root.parent)  # built and stored
+    ours = function_words(HERE)  # built and stored
     theirs = function_words(changed)  # the same data files and constants, other code
     assert 0 < len(theirs) < len(ours) and set(theirs) < set(ours)
-    assert function_words(root.parent) == ours  # and ours are still read back
+    assert function_words(HERE) == ours  # and ours are still read back
 
 
 _FORK_CHILD = """
