@@ -68,6 +68,7 @@ MULTI_SPACE = Rule(
     counter_examples=(
         "Two spaces after a full stop.  That is a convention, not damage.",
         "Name      Age   City\nAnna      34    Oslo\n",
+        "Item      Price   Stock\nTotal     99\n",
         "    indented code keeps its    spacing",
     ),
 )
@@ -140,6 +141,9 @@ _SPACE_PUNCT = tuple(b + p for b in " \t" for p in ",.;:!?")
 class SpacingFixer(Fixer):
     name = "spacing"
     rules = (GLUED, DOUBLED, SPACE_BEFORE, MULTI_SPACE, TRAILING)
+    # its repairs make none of its triggers: a space after a full stop, one full stop
+    # or comma, no blank before punctuation, one space, no blank at a line's end
+    settles_itself = True
 
     def run(self, doc: Document) -> Iterator[Edit | Flag]:
         text = doc.text
@@ -230,19 +234,32 @@ class SpacingFixer(Fixer):
 
 
 def _aligned(text: str, line_start: int, line_end: int) -> bool:
-    """A line with runs of spaces next to another such line: a plain-text table."""
-    tabular_run = _tabular_run()
-    runs = tabular_run.finditer(text, line_start, line_end)
-    if next(runs, None) is not None and next(runs, None) is not None:
-        prev_start = text.rfind("\n", 0, max(0, line_start - 1)) + 1
-        if line_start > 0 and tabular_run.search(text, prev_start, line_start - 1):
+    """Is this line, which holds a run of spaces, a row of a plain-text table?
+
+    It is when it and a neighbouring line both hold runs of spaces and one of
+    the two holds at least two. The test is symmetric, so collapsing the runs of
+    a line that is not a row never turns a row into prose (or back): the fixer
+    finds nothing in its own output.
+    """
+    here = _runs(text, line_start, line_end)
+    if line_start > 0:
+        prev = _runs(text, text.rfind("\n", 0, line_start - 1) + 1, line_start - 1)
+        if prev and max(here, prev) >= 2:
             return True
+    if line_end < len(text):
         next_end = text.find("\n", line_end + 1)
-        if line_end < len(text) and tabular_run.search(
-            text, line_end + 1, len(text) if next_end < 0 else next_end
-        ):
+        nxt = _runs(text, line_end + 1, len(text) if next_end < 0 else next_end)
+        if nxt and max(here, nxt) >= 2:
             return True
     return False
+
+
+def _runs(text: str, start: int, end: int) -> int:
+    """How many runs of two or more spaces between words ``[start, end)`` holds: 0, 1 or 2 (or more)."""
+    runs = _tabular_run().finditer(text, start, end)
+    if next(runs, None) is None:
+        return 0
+    return 1 if next(runs, None) is None else 2
 
 
 def build(options: Options) -> Fixer | None:
