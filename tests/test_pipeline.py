@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import random
+from pathlib import Path
+
+import pytest
 import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from textfix import Document, Edit, Fixer, Flag, Pipeline, Rule
 from textfix.model import apply_edits
+from textfix.options import Options
+from textfix.pipeline import default_fixers
 
 
 class ScriptedFixer(Fixer):
@@ -211,3 +217,93 @@ def test_a_fixer_that_ran_before_a_later_edit_runs_again_on_the_final_text():
     assert flagger.runs == ["x z", "yy z"]
     # its flag comes from the run on the final text, mapped onto the original "x"
     assert [(f.start, f.end, r.original[f.start : f.end]) for f in r.flags] == [(0, 1, "x")]
+
+
+# --- fixers that settle themselves -----------------------------------------------
+
+_SETTLING = [f for f in default_fixers(Options()) if f.settles_itself]
+_SETTLING_ALPHABET = "aAbB zZ.,;:!?…'\"’”)(\t\n-_@/3"
+_WORDS = ["Hanoi", "the", "U.S.", "Dr.", "e.g.", "3.5", "..", "  ", " ,", "example.com", "Kim"]
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _corpus_texts() -> list[str]:
+    """The seed and the test corpora, each as it is and with spacing damage added."""
+    paths = sorted((_ROOT / "seeds").glob("*.txt")) + sorted(
+        (_ROOT / "tests/corpus").rglob("*.txt")
+    )
+    rng = random.Random(7)
+    out = []
+    for p in paths:
+        text = p.read_text(encoding="utf-8")
+        damaged = regex.sub(r"\. (?=[A-Z])", lambda m: "." if rng.random() < 0.3 else m[0], text)
+        damaged = regex.sub(
+            r"[.,] ", lambda m: m[0][0] * 2 + " " if rng.random() < 0.1 else m[0], damaged
+        )
+        damaged = regex.sub(r", ", lambda m: " , " if rng.random() < 0.1 else m[0], damaged)
+        damaged = regex.sub(r" ", lambda m: "   " if rng.random() < 0.02 else m[0], damaged)
+        damaged = regex.sub(r"\n", lambda m: " \n" if rng.random() < 0.2 else m[0], damaged)
+        out += [text, damaged]
+    return out
+
+
+def _assert_settles(fixer: Fixer, text: str) -> None:
+    pipe = Pipeline([fixer])
+    edits, flags, complete = pipe._run_fixer(fixer, Document(text, pipe.options))
+    if complete and edits:
+        after = apply_edits(text, edits)
+        assert list(fixer.run(Document(after, pipe.options))) == [], (text, after)
+
+
+def test_some_default_fixers_settle_themselves():
+    assert {f.name for f in _SETTLING} >= {"spacing"}
+
+
+@pytest.mark.parametrize("fixer", _SETTLING, ids=lambda f: f.name)
+@settings(max_examples=400, deadline=None)
+@given(
+    text=st.lists(
+        st.one_of(st.text(alphabet=_SETTLING_ALPHABET, max_size=6), st.sampled_from(_WORDS)),
+        max_size=20,
+    ).map("".join)
+)
+def test_a_fixer_that_settles_itself_finds_nothing_in_what_it_made(fixer, text):
+    _assert_settles(fixer, text)
+
+
+@pytest.mark.parametrize("fixer", _SETTLING, ids=lambda f: f.name)
+def test_a_fixer_that_settles_itself_finds_nothing_in_what_it_made_of_the_corpus(fixer):
+    for text in _corpus_texts():
+        _assert_settles(fixer, text)
+
+
+def test_a_fixer_that_settles_itself_is_not_run_again_after_its_own_edits():
+    class Settler(ScriptedFixer):
+        settles_itself = True
+
+    settler = Settler("settler", _x_to_yy)
+    runs: list[str] = []
+    original_run = settler.run
+
+    def counting_run(doc):
+        runs.append(doc.text)
+        return original_run(doc)
+
+    settler.run = counting_run  # type: ignore[method-assign]
+    flagger = WordFlagger("first", "yy")
+    r = Pipeline([flagger, settler]).clean("x z")
+    assert r.text == "yy z"
+    assert runs == ["x z"]  # no confirming run on "yy z"
+    assert flagger.runs == ["x z", "yy z"]  # the fixer before it still looks again
+    # without the promise, the confirming run happens
+    plain = ScriptedFixer("plain", _x_to_yy)
+    plain_runs: list[str] = []
+    plain_run = plain.run
+
+    def counting_plain(doc):
+        plain_runs.append(doc.text)
+        return plain_run(doc)
+
+    plain.run = counting_plain  # type: ignore[method-assign]
+    Pipeline([WordFlagger("first", "yy"), plain]).clean("x z")
+    assert plain_runs == ["x z", "yy z"]

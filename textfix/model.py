@@ -251,6 +251,11 @@ class Fixer(ABC):
     name: str = ""
     #: every rule this fixer may report
     rules: tuple[Rule, ...] = ()
+    #: A promise that lets the pipeline skip a confirming run: when every item of
+    #: a run is an edit and the pipeline applies every one of them, a run on the
+    #: resulting text yields nothing at all. A fixer that makes it pins it with a
+    #: property test (see ``tests/test_pipeline.py``).
+    settles_itself: bool = False
 
     @abstractmethod
     def run(self, doc: Document) -> Iterable[Edit | Flag]:

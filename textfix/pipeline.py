@@ -300,13 +300,16 @@ class Pipeline:
         self._policies[rid] = policy
         return policy
 
-    def _run_fixer(self, fixer: Fixer, doc: Document) -> tuple[list[Edit], list[Flag]]:
-        """The edits to apply (sorted, disjoint) and the flags of one run of ``fixer``."""
+    def _run_fixer(self, fixer: Fixer, doc: Document) -> tuple[list[Edit], list[Flag], bool]:
+        """The edits to apply (sorted, disjoint) and the flags of one run of ``fixer``,
+        and whether the run's items were all edits and all applied."""
         edits: list[Edit] = []
         flags: list[Flag] = []
         policies = self._policies
         text = doc.text
+        items = 0
         for item in fixer.run(doc):
+            items += 1
             rid = item.rule
             policy = policies.get(rid, False)
             if policy is False:
@@ -331,7 +334,8 @@ class Pipeline:
                 flags.append(
                     Flag(item.start, item.end, rid, item.message, item.replacement, item.confidence)
                 )
-        return _disjoint(edits), flags
+        edits = _disjoint(edits)
+        return edits, flags, not flags and len(edits) == items
 
     def clean(self, text: str) -> Result:
         """Clean ``text`` and explain every change.
@@ -340,9 +344,10 @@ class Pipeline:
         nothing. A fixer whose last run saw exactly the current text and
         applied nothing would find nothing again (fixers are deterministic
         functions of the text), so it is not run again: its flags from that
-        run stand. On the usual document, where the first pass repairs
-        everything, the second pass re-runs only the fixers that ran before
-        the last edit.
+        run stand. Nor is a fixer that :attr:`~textfix.model.Fixer.settles_itself`
+        after a run whose edits were all applied, until another fixer edits.
+        On the usual document, where the first pass repairs everything, the
+        second pass re-runs only the fixers that ran before the last edit.
         """
         if not isinstance(text, str):
             raise TypeError(f"textfix cleans str, not {type(text).__name__}")
@@ -359,7 +364,7 @@ class Pipeline:
             for k, fixer in enumerate(fixers):
                 if settled[k] == version:
                     continue
-                edits, stage_flags = self._run_fixer(fixer, doc)
+                edits, stage_flags, complete = self._run_fixer(fixer, doc)
                 if stage_flags:
                     to_original = offsets.to_original
                     mapped = []
@@ -374,6 +379,8 @@ class Pipeline:
                     current = apply_sorted(current, edits)
                     doc = doc.after(edits, current, offsets.spans_later())
                     version += 1
+                    if complete and fixer.settles_itself:
+                        settled[k] = version  # it would find nothing in what it made
                 else:
                     settled[k] = version
             if all(v == version for v in settled):
