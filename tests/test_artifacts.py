@@ -597,3 +597,22 @@ def test_built_in_patterns_compile_when_their_triggers_occur() -> None:
     (edit,) = fixer.run(textfix.Document("[ad_1]\nText.\n"))
     compiled = {r.id for r in fixer._rules if r.source.is_compiled}
     assert edit.rule in compiled and len(compiled) < len(fixer._rules)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_PIECES, max_size=30).map("".join))
+def test_the_rules_on_for_a_text_are_those_whose_triggers_it_holds(text: str) -> None:
+    lower = text.lower()
+    markup = FIXER._is_markup(text) or artifacts._is_markdown(text)
+
+    def on(rules: tuple[artifacts._Rule, ...]) -> tuple[artifacts._Rule, ...]:
+        held = [r for r in rules if not r.triggers or any(t in lower for t in r.triggers)]
+        if markup and any(r.skip_in_markup for r in held):
+            held = [r for r in held if not r.skip_in_markup]
+        return tuple(held)
+
+    present = FIXER._present(text)[0]
+    expected = (on(FIXER._inline_rules), on(FIXER._line_rules), on(FIXER._end_rules))
+    # the first time a set of triggers is met and the next (from the table)
+    assert FIXER._active(text, present) == expected
+    assert FIXER._active(text, present) == expected

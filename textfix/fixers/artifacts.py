@@ -129,6 +129,14 @@ def _aligned(b1: bytes, a1: int, b2: bytes, a2: int) -> bool:
 #: (bytes, or str where lower() needs Unicode); where each anchored trigger first
 #: occurs in each line holding it
 _Lowered = tuple[dict[str, int], bytes | None, str | None, dict[str, list[int]]]
+#: the inline, line and end rules a set of triggers turns on; the same without the
+#: markup-shy ones, or None when none of them is on
+_Activation = tuple[
+    tuple[tuple["_Rule", ...], tuple["_Rule", ...], tuple["_Rule", ...]],
+    tuple[tuple["_Rule", ...], tuple["_Rule", ...], tuple["_Rule", ...]] | None,
+]
+# how many trigger sets ArtifactsFixer._activation keeps before it starts again
+_ACTIVATION_LIMIT = 4096
 # characters after which a removed line-breaking tag becomes a line break
 _SENTENCE_END = frozenset('.!?…:;"”’»)')
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -394,6 +402,8 @@ class ArtifactsFixer(Fixer):
             key = (rule.source.pattern, _flags(rule.source), rule.starts and rule.starts.pattern)
             groups.setdefault(key, []).append(rule)
         self._inline_groups = tuple(tuple(g) for g in groups.values())
+        # the rules each set of triggers found in a document turns on (see _active)
+        self._activation: dict[frozenset[str], _Activation] = {}
 
     # --- finding --------------------------------------------------------------
 
@@ -503,24 +513,39 @@ class ArtifactsFixer(Fixer):
         return found, low, lower_text, occurrences
 
     def _active(
-        self, rules: Sequence[_Rule], text: str, present: Mapping[str, int], markup: list[bool]
-    ) -> list[_Rule]:
-        """The rules whose triggers occur, minus markup-shy ones on a markup document.
+        self, text: str, present: Mapping[str, int]
+    ) -> tuple[tuple[_Rule, ...], tuple[_Rule, ...], tuple[_Rule, ...]]:
+        """The inline, line and end rules whose triggers occur, minus the markup-shy
+        ones on a markup document (asked only when such a rule is on)."""
+        key = frozenset(present)
+        entry = self._activation.get(key)
+        if entry is None:
+            entry = self._activate(key)
+        plain, shy = entry
+        if shy is not None and (self._is_markup(text) or _is_markdown(text)):
+            return shy
+        return plain
 
-        ``markup`` holds the answer to "is the document markup?" once it was needed.
-        """
-        found = present.keys()
-        active = [r for r in rules if not r.triggers or not found.isdisjoint(r.triggers)]
-        for r in active:
-            if r.skip_in_markup:
-                if not markup:
-                    markup.append(self._is_markup(text) or _is_markdown(text))
-                if markup[0]:
-                    active = [r for r in active if not r.skip_in_markup]
-                break
-        return active
+    def _activate(self, found: frozenset[str]) -> _Activation:
+        """The rules a set of triggers turns on, by scope, with and without the
+        markup-shy ones (``None`` when none is on); kept for the next document with
+        the same triggers (a table derived from the rules, like the scans)."""
+        plain = tuple(
+            tuple(r for r in rules if not r.triggers or not found.isdisjoint(r.triggers))
+            for rules in (self._inline_rules, self._line_rules, self._end_rules)
+        )
+        shy = None
+        if any(r.skip_in_markup for rules in plain for r in rules):
+            shy = tuple(tuple(r for r in rules if not r.skip_in_markup) for rules in plain)
+        entry: _Activation = (plain, shy)  # type: ignore[assignment]
+        if len(self._activation) >= _ACTIVATION_LIMIT:
+            self._activation.clear()  # (trigger sets seen in a long run: a bounded table)
+        self._activation[found] = entry
+        return entry
 
-    def _inline_matches(self, rules: list[_Rule], text: str) -> Iterator[tuple[int, int, _Rule]]:
+    def _inline_matches(
+        self, rules: Sequence[_Rule], text: str
+    ) -> Iterator[tuple[int, int, _Rule]]:
         # one pass per distinct pattern: each starts with a literal ("[", "<")
         # that the regex engine skips to, which an alternation would lose.
         # Rules that share a pattern (HTML tags, told apart by their names)
@@ -540,7 +565,7 @@ class ArtifactsFixer(Fixer):
 
     def _line_matches(
         self,
-        rules: list[_Rule],
+        rules: Sequence[_Rule],
         text: str,
         lowered: _Lowered,
     ) -> Iterator[tuple[int, int, _Rule]]:
@@ -616,10 +641,7 @@ class ArtifactsFixer(Fixer):
             return
         lowered = self._present(text)
         present = lowered[0]
-        markup: list[bool] = []
-        inline_rules = self._active(self._inline_rules, text, present, markup)
-        line_rules = self._active(self._line_rules, text, present, markup)
-        end_rules = self._active(self._end_rules, text, present, markup)
+        inline_rules, line_rules, end_rules = self._active(text, present)
         if not (inline_rules or line_rules or end_rules):
             return
 
@@ -664,7 +686,7 @@ class ArtifactsFixer(Fixer):
     def _trailing(
         self,
         doc: Document,
-        end_rules: list[_Rule],
+        end_rules: Sequence[_Rule],
         removable: dict[int, tuple[int, _Rule]],
         partial: dict[int, tuple[int, list[Edit], str]],
     ) -> None:
