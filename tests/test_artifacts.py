@@ -523,17 +523,18 @@ _PIECES = st.sampled_from(
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_PIECES, max_size=30).map("".join))
 def test_triggers_found_by_anchor_are_the_triggers_in_the_text(text: str) -> None:
-    found, _, _, occurrences = FIXER._present(text)
+    found, _, _, occurrences, ends = FIXER._present(text)
     lower = text.lower()
     every = {t for r in FIXER._rules for t in r.triggers}
     assert set(found) == {t for t in every if t in lower}
     for t, first in found.items():
         assert lower.find(t) == first
-    # anchored triggers: the first place in each line that holds them
+    # anchored triggers: the start of each line that holds them, and its end
     lines = lower.split("\n")
+    starts = [sum(len(x) + 1 for x in lines[:k]) for k in range(len(lines))]
     for t, places in occurrences.items():
-        starts = [sum(len(x) + 1 for x in lines[:k]) for k in range(len(lines))]
-        assert places == [s + ln.find(t) for s, ln in zip(starts, lines, strict=True) if t in ln]
+        assert places == [s for s, ln in zip(starts, lines, strict=True) if t in ln]
+        assert all(ends[s] == s + len(lines[starts.index(s)]) for s in places)
 
 
 @settings(max_examples=300, deadline=None)

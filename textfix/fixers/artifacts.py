@@ -82,6 +82,8 @@ _FREQUENCY = dict(
 # the cost of one anchor scan: a pass over the text, plus trying each trigger of the
 # scan at each occurrence of the anchor (per thousand bytes, in arbitrary units)
 _PASS_COST, _TRY_COST = 1200, 15
+# anchors rarer than this are looked for by memchr before a scan starts
+_PRECHECK_BELOW = 13
 
 
 def _anchor_plan(triggers: dict[str, bytes]) -> dict[int, list[tuple[str, bytes, int]]]:
@@ -126,9 +128,9 @@ def _aligned(b1: bytes, a1: int, b2: bytes, a2: int) -> bool:
 
 
 #: the triggers found in a document with their first positions; the lower-cased text
-#: (bytes, or str where lower() needs Unicode); where each anchored trigger first
-#: occurs in each line holding it
-_Lowered = tuple[dict[str, int], bytes | None, str | None, dict[str, list[int]]]
+#: (bytes, or str where lower() needs Unicode); the start of each line holding an
+#: anchored trigger, by trigger; the end of each of those lines, by its start
+_Lowered = tuple[dict[str, int], bytes | None, str | None, dict[str, list[int]], dict[int, int]]
 #: the inline, line and end rules a set of triggers turns on; the same without the
 #: markup-shy ones, or None when none of them is on
 _Activation = tuple[
@@ -376,12 +378,20 @@ class ArtifactsFixer(Fixer):
                 )
                 for k in range(len(members))
             )
+            # what a match names, by group number: the trigger it found (primary), then
+            # its companions, which hold where they fit before the anchor
+            tries: list[tuple[tuple[str, bytes, int, bool], ...]] = [()]
+            for k, (t, b, a) in enumerate(members):
+                tries.append(
+                    ((t, b, a, True), *((*members[j], False) for j in companions[k]))  # type: ignore[arg-type]
+                )
             scans.append(
                 (
-                    re.compile(re.escape(bytes((c,))) + b"(?:" + alternatives + b")"),
-                    bytes((c,)),
+                    re.compile(re.escape(bytes((c,))) + b"(?:" + alternatives + b")").search,
+                    # a rare anchor is first looked for by memchr: most texts lack it
+                    bytes((c,)) if _FREQUENCY.get(c, 1) < _PRECHECK_BELOW else None,
                     tuple((t, b, a) for t, b, a in members),
-                    companions,
+                    tuple(tries),
                 )
             )
         self._anchor_scans = tuple(scans)
@@ -396,6 +406,7 @@ class ArtifactsFixer(Fixer):
                 line_by_trigger.setdefault(trig, []).append(rule)
         self._line_by_trigger = {t: tuple(rs) for t, rs in line_by_trigger.items()}
         self._line_order = {r: k for k, r in enumerate(self._line_rules)}
+        self._shy_line_rules = any(r.skip_in_markup for r in self._line_rules)
         # inline rules that share a pattern (HTML tags told apart by name) share a pass
         groups: dict[tuple[str, int, str | None], list[_Rule]] = {}
         for rule in self._inline_rules:
@@ -447,57 +458,55 @@ class ArtifactsFixer(Fixer):
                     i = lower.find(t)
                     if i >= 0:
                         found[t] = i
-            return found, None, lower, {}
+            return found, None, lower, {}, {}
         low = text.encode("ascii", "replace").lower()
         lower_text: str | None = None
         occurrences: dict[str, list[int]] = {}
+        ends: dict[int, int] = {}
         n = len(low)
-        for scan, anchor, members, companions in self._anchor_scans:
-            # (the anchor's first occurrence, by memchr: the scan starts there, if at all)
-            pos = low.find(anchor)
+        find, rfind, startswith = low.find, low.rfind, low.startswith
+        for search, anchor, members, tries in self._anchor_scans:
+            # (a rare anchor's first occurrence, by memchr: the scan starts there, if at all)
+            pos = 0 if anchor is None else find(anchor)
             if pos < 0:
                 continue
-            search = scan.search
-            ls = le = -1  # the line of the last match
+            m = search(low, pos)
+            le = -1  # the end of the line of the last match
             seen: set[str] = set()  # the triggers recorded in that line
-            while True:
-                m = search(low, pos)
-                if m is None:
-                    break
+            while m is not None:
                 p = m.start()
                 if p > le:
-                    ls = low.rfind(b"\n", 0, p) + 1
-                    le = low.find(b"\n", p)
+                    ls = rfind(b"\n", 0, p) + 1
+                    le = find(b"\n", p)
                     if le < 0:
                         le = n
+                    ends[ls] = le
                     seen = set()
-                k = int(m.lastgroup[1:])  # type: ignore[index]
                 fresh = False
-                for j in (k, *companions[k]):
-                    t, b, a = members[j]
-                    if t not in seen and (j == k or (p >= a and low.startswith(b, p - a))):
+                for t, b, a, primary in tries[m.lastindex]:  # type: ignore[index]
+                    if t not in seen and (primary or (p >= a and startswith(b, p - a))):
                         seen.add(t)
                         fresh = True
                         if t in occurrences:
-                            occurrences[t].append(p - a)
+                            occurrences[t].append(ls)
                         else:
-                            occurrences[t] = [p - a]
+                            occurrences[t] = [ls]
                             found[t] = p - a
                 if fresh:
-                    pos = p + 1
+                    m = search(low, p + 1)
                     continue
                 # a trigger met again in this line: the others' first places in it, then
                 # the next line (a line of a thousand "read" costs two matches)
                 for t, b, _ in members:
                     if t not in seen:
-                        i = low.find(b, ls, le)
+                        i = find(b, ls, le)
                         if i >= 0:
                             if t in occurrences:
-                                occurrences[t].append(i)
+                                occurrences[t].append(ls)
                             else:
-                                occurrences[t] = [i]
+                                occurrences[t] = [ls]
                                 found[t] = i
-                pos = le + 1
+                m = search(low, le + 1)
         as_bytes = self._byte_triggers
         for t, gate in self._trigger_checks_rest:
             if gate is None or gate in found:
@@ -510,7 +519,7 @@ class ArtifactsFixer(Fixer):
                     i = lower_text.find(t)
                 if i >= 0:
                     found[t] = i
-        return found, low, lower_text, occurrences
+        return found, low, lower_text, occurrences, ends
 
     def _active(
         self, text: str, present: Mapping[str, int]
@@ -577,40 +586,34 @@ class ArtifactsFixer(Fixer):
         literals across line ends), which is quadratic on many short lines.
         """
         n = len(text)
-        present, low, lower, occurrences = lowered
+        present, low, lower, occurrences, ends = lowered
         if low is None:
             assert lower is not None
             if len(lower) != n:  # lower() changed the length (rare letters): ASCII only
                 lower = text.translate(_ASCII_LOWER)
                 present = {t: lower.find(t) for r in rules for t in r.triggers}
-        on = set(rules)
+        # a present trigger's rules are on, unless the document is markup and they are
+        # markup-shy, or the triggers were just looked for again
+        on = set(rules) if low is None or self._shy_line_rules else None
         candidates: dict[int, tuple[int, set[_Rule]]] = {}
         rfind = text.rfind
         as_bytes = self._byte_triggers
-
-        def note(pos: int, trig_rules: list[_Rule]) -> int:
-            """Make the line holding ``pos`` a candidate for ``trig_rules``; its end."""
-            ls = rfind("\n", 0, pos) + 1
-            le = text.find("\n", pos)
-            if le < 0:
-                le = n
-            entry = candidates.get(ls)
-            if entry is None:
-                candidates[ls] = (le, set(trig_rules))
-            else:
-                entry[1].update(trig_rules)
-            return le
-
+        line_by_trigger = self._line_by_trigger
         for trig, pos in present.items():
-            all_rules = self._line_by_trigger.get(trig)
-            if all_rules is None:
+            trig_rules = line_by_trigger.get(trig)
+            if trig_rules is None:
                 continue
-            trig_rules = [r for r in all_rules if r in on]
-            if not trig_rules:
-                continue
-            if trig in occurrences:  # the first place in each line holding it
-                for pos in occurrences[trig]:
-                    note(pos, trig_rules)
+            if on is not None:
+                trig_rules = tuple(r for r in trig_rules if r in on)
+                if not trig_rules:
+                    continue
+            if trig in occurrences:  # the start of each line holding it
+                for ls in occurrences[trig]:
+                    entry = candidates.get(ls)
+                    if entry is None:
+                        candidates[ls] = (ends[ls], set(trig_rules))
+                    else:
+                        entry[1].update(trig_rules)
                 continue
             needle: str | bytes = trig
             if low is not None and trig in as_bytes:
@@ -619,7 +622,15 @@ class ArtifactsFixer(Fixer):
                 assert lower is not None
                 find = lower.find
             while pos >= 0:
-                le = note(pos, trig_rules)
+                ls = rfind("\n", 0, pos) + 1
+                le = text.find("\n", pos)
+                if le < 0:
+                    le = n
+                entry = candidates.get(ls)
+                if entry is None:
+                    candidates[ls] = (le, set(trig_rules))
+                else:
+                    entry[1].update(trig_rules)
                 pos = find(needle, le + 1) if le < n else -1  # type: ignore[arg-type]
         order = self._line_order
         for ls, (le, cand) in candidates.items():
