@@ -69,8 +69,9 @@ when it starts a sentence, and counts them in C; mentions that touch a
 protected span are left out by bisection in the same pass. Most documents
 write every name one way: a quick necessary test over units cached per
 distinct mention (``_may_vary``: two shapes of one skeleton, or a token that
-shares a deletion key with a token seen twice) sends only the others to the
-vote. There, counting, the sentence-initial decisions and the families are
+shares a deletion key with a token seen twice, is itself seen at most twice
+for sure, and differs from it as the vote's tests on two tokens allow) sends
+only the others to the vote. There, counting, the sentence-initial decisions and the families are
 worked out once per distinct spelling, not per occurrence, and positions are
 looked up only for the few names that can become an edit or a flag (in the
 scan's list of matches for a section up to ``_LISTED_SECTION`` characters,
@@ -446,6 +447,37 @@ def _one_edit(a: str, b: str) -> tuple[str, int] | None:
     if la < lb:
         return ("ins", i) if a[i:] == b[i + 1 :] else None
     return ("del", i) if a[i + 1 :] == b[i:] else None
+
+
+def _differing_part(o_fold: str, d_fold: str, o_skel: str, d_skel: str) -> int | None:
+    """The length of the part (a word, or a piece between hyphens) in which an
+    outlier token differs from a dominant one (given case-folded and as
+    skeletons), or ``None`` when the two can never be merged whatever the name
+    around them: they differ in more than one part, by more than one edit, in
+    a part shorter than ``MIN_PART``, or by an ending that makes another word."""
+    o_parts = _PARTS.split(o_fold)
+    d_parts = _PARTS.split(d_fold)
+    if len(o_parts) == len(d_parts):
+        diff = [(a, b) for a, b in zip(o_parts, d_parts, strict=True) if a != b]
+        if len(diff) != 1:
+            return None
+        po, pd = diff[0]
+    else:
+        po, pd = o_skel, d_skel
+    edit = _one_edit(po, pd)
+    if edit is None:
+        return None
+    part = max(len(po), len(pd))
+    if part < MIN_PART:
+        return None
+    kind, pos = edit
+    if kind in ("ins", "del") and pos >= min(len(po), len(pd)):
+        extra = (pd if kind == "ins" else po)[-1]
+        if extra in _END_INSERTIONS:
+            return None
+    if kind == "sub" and pos == part - 1 and po[-1] in _END_VOWELS and pd[-1] in _END_VOWELS:
+        return None
+    return part
 
 
 def _deletions(token: str) -> frozenset[str]:
@@ -881,32 +913,11 @@ class EntitiesFixer(Fixer):
             return None
         if d_skel in self._variant_skels or _skel(form) in self._variant_skels:
             return None
-        # the differing part (a word, or a piece between hyphens)
-        o_parts = _PARTS.split(o_tok.casefold())
-        d_parts = _PARTS.split(form.casefold())
-        if len(o_parts) == len(d_parts):
-            diff = [(a, b) for a, b in zip(o_parts, d_parts, strict=True) if a != b]
-            if len(diff) != 1:
-                return None
-            po, pd = diff[0]
-        else:
-            po, pd = _skel(o_tok), _skel(form)
-        edit = _one_edit(po, pd)
-        if edit is None:
-            return None
-        part = max(len(po), len(pd))
-        if part < MIN_PART:
+        part = _differing_part(o_tok.casefold(), form.casefold(), _skel(o_tok), _skel(form))
+        if part is None:
             return None
         short = part <= SHORT_PART
         if short and len(unit) == 1:
-            return None
-        kind, pos = edit
-        last = max(len(po), len(pd)) - 1
-        if kind in ("ins", "del") and pos >= min(len(po), len(pd)):
-            extra = (pd if kind == "ins" else po)[-1]
-            if extra in _END_INSERTIONS:
-                return None
-        if kind == "sub" and pos == last and po[-1] in _END_VOWELS and pd[-1] in _END_VOWELS:
             return None
         z_o = _zipf(_skel(o_tok))
         if z_o >= MAX_WORD_ZIPF:
@@ -1388,22 +1399,75 @@ def _may_vary(every: dict[tuple[str, str], int]) -> bool:
         return False
     keys = list(chain.from_iterable(map(_KEYS.__getitem__, common)))
     held = set(keys)
-    if len(held) < len(keys):
-        return True  # two frequent tokens share a deletion key
-    rare = tokens.difference(common)
-    return not held.isdisjoint(chain.from_iterable(map(_KEYS.__getitem__, rare)))
+    if len(held) == len(keys):  # (else two frequent tokens share a deletion key)
+        rare = tokens.difference(common)
+        if held.isdisjoint(chain.from_iterable(map(_KEYS.__getitem__, rare))):
+            return False
+    return _some_pair_may_merge(every, raw, tokens, common)
+
+
+def _some_pair_may_merge(
+    every: dict[tuple[str, str], int],
+    raw: list[tuple[tuple[str, ...], ...]],
+    tokens: set[str],
+    common: list[str],
+) -> bool:
+    """The rest of :func:`_may_vary`'s outlier test, for the few sections where a
+    token shares a deletion key with one seen twice or more: whether a pair of
+    such tokens can pass :func:`EntitiesFixer._judge` in some name.
+
+    The outlier must be seen at most twice: the mentions that are no sentence's
+    first count for sure, so a token they hold more often is no outlier. As
+    every skeleton has one shape here (else the section went to the vote
+    already), the two tokens' case-folded forms are known, and what ``_judge``
+    asks of the two tokens whatever the name around them (:func:`_differing_part`,
+    an outlier that is no English word) is asked of each pair.
+    """
+    sure: dict[str, int] = {}
+    _count_elements(
+        sure,
+        chain.from_iterable(
+            map(
+                operator.mul,
+                [r[2] if not end else () for r, (_, end) in zip(raw, every, strict=True)],
+                every.values(),
+            )
+        ),
+    )
+    fold = dict(chain.from_iterable(map(itemgetter(4), raw)))
+    index: dict[str, list[str]] = {}
+    for d in common:
+        for key in _KEYS[d]:
+            index.setdefault(key, []).append(d)
+    for o in tokens:
+        if sure.get(o, 0) > MAX_OUTLIER_COUNT:
+            continue
+        near = {d for key in _KEYS[o] for d in index.get(key, ())}
+        near.discard(o)
+        for d in near:
+            if _differing_part(fold[o], fold[d], o, d) is not None and not _a_word(o):
+                return True
+    return False
+
+
+def _a_word(skel: str) -> bool:
+    """Whether an outlier token with this skeleton is too frequent an English word
+    to be rewritten (``_judge``'s test); a word that only wordfreq itself can look
+    up is not asked about here (as if it were no word)."""
+    return _en_tokens(skel) is not None and _zipf(skel) >= MAX_WORD_ZIPF
 
 
 def _raw_units(
     key: tuple[str, str],
-) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple]:  # type: ignore[type-arg]
     """What :func:`_may_vary` needs of one ``(mention, sentence end)``, for the
     units the vote may count for it (a sentence-initial mention's units with or
     without its first word, each as often as the likelier of the two has it):
     their shapes, their skeletons, the skeletons of the one-token units (as
-    often as they occur) and those of the tokens the outlier vote looks at."""
+    often as they occur), those of the tokens the outlier vote looks at, and
+    these last as ``(skeleton, case-folded token)`` pairs."""
     if key in _STOP_KEYS:
-        return (), (), (), ()  # a function word alone at the start of a sentence
+        return (), (), (), (), ()  # a function word alone at the start of a sentence
     mention, end = key
     toks, _, lead = _parse(mention)
     units = _units(toks, MAX_NGRAM)
@@ -1411,12 +1475,15 @@ def _raw_units(
         units = tuple((Counter(units) | Counter(_units(toks[lead:], MAX_NGRAM))).elements())
     skels = tuple(map(_skel, units))
     single = [(u, s) for u, s in zip(units, skels, strict=True) if " " not in u]
-    looked_at = {s for u, s in single if len(u) <= MAX_TOKEN_LETTERS and len(s) >= MIN_PART}
+    looked_at = {
+        s: u.casefold() for u, s in single if len(u) <= MAX_TOKEN_LETTERS and len(s) >= MIN_PART
+    }
     return (
         tuple(set(map(str.casefold, units))),
         tuple(set(skels)),
         tuple(s for _, s in single),
         tuple(looked_at),
+        tuple(looked_at.items()),
     )
 
 
