@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from textfix.model import Document
@@ -111,6 +111,39 @@ EDIT_PIECES = [
     ),
 )
 def test_incremental_update_equals_a_full_scan(text, raw_edits):
+    _assert_update_equals_a_full_scan(text, raw_edits)
+
+
+# without code spans, tabs or four spaces the update scans only the tokens around each
+# edit: pieces that make a token's fate depend on its neighbours (initials before a
+# capital, dots and digits that join tokens when a blank goes)
+TOKEN_PIECES = [
+    "a", "S", " ", "  ", "\n", ".", "J.", "J", "Smith", "smith", "U.S.", "e.g.", "3", "3.5",
+    ",", ":", "/", "@", "x@y.org", "www.e.com", "doi:", "10.1/x", "Dr.", "km", "-", "\u00e9",
+]  # fmt: skip
+
+
+@settings(max_examples=1000, deadline=None)
+@example("said J. smith", [(8, 1, "S")])  # an initial now: the token before is judged again
+@example("said J. Smith", [(8, 1, "s")])  # and no longer one
+@example("said J.  Smith", [(7, 1, "")])  # one blank between: an initial
+@example("see J. Smith", [(6, 1, "")])  # J.Smith: no initial
+@example("3. 5 km and U.S. x", [(2, 1, ""), (14, 1, " ")])  # blanks that join and split
+@example("the end.Dr. Who", [(8, 0, " ")])  # a blank inserted before an abbreviation
+@example("go to www.e.com now", [(16, 3, "x.org")])  # a change that ends a token
+@example("xx yy zz", [(0, 1, "a"), (1, 3, "b U.S.")])  # a second edit, with a blank, runs on
+@given(
+    st.lists(st.sampled_from(TOKEN_PIECES), max_size=30).map("".join),
+    st.lists(
+        st.tuples(st.integers(0, 120), st.integers(0, 4), st.sampled_from(TOKEN_PIECES + [""])),
+        max_size=6,
+    ),
+)
+def test_incremental_update_around_tokens_equals_a_full_scan(text, raw_edits):
+    _assert_update_equals_a_full_scan(text, raw_edits)
+
+
+def _assert_update_equals_a_full_scan(text, raw_edits):
     edits = []
     pos = 0
     for start, length, rep in sorted(raw_edits):

@@ -419,18 +419,107 @@ def protected_kinds(text: str) -> list[tuple[str, str]]:
     return [(kind, text[s:e]) for s, e, kind in _matches(text)]
 
 
+# Blanks: no protected span holds one, except indented lines and code spans (and
+# fences); the look-arounds of the others see at most one blank and one character
+# past their token (an initial: "J." before " Smith").
+_BLANK = re.compile(r"[ \t\n]")
+_TOKEN_BACK = regex.compile(r"[^ \t\n]*+", regex.REVERSE)
+_BLANKS_BACK = regex.compile(r"[ \t\n]*+", regex.REVERSE)
+
+
 def update_protected(
     old_text: str, old_spans: list[Span], edits: list[tuple[int, int, str]], new_text: str
 ) -> list[Span] | None:
     """The protected spans of ``new_text``, which is ``old_text`` with ``edits`` applied.
 
     ``edits`` are sorted, disjoint ``(start, end, replacement)`` in ``old_text``.
-    Every kind of span but fenced code lies within one line, so only the lines
-    the edits touch are scanned again and the other spans are shifted. Returns
-    ``None`` (scan everything) when an edit could open or close a fence.
+    Only the text around the edits is scanned again; the other spans are
+    shifted. Returns ``None`` (scan everything) when an edit could open or close
+    a fence.
     """
-    if "```" in old_text or "~~~" in old_text or "```" in new_text or "~~~" in new_text:
-        return None  # fenced code spans lines: scan everything
+    by_lines = False
+    for t in (old_text, new_text):  # (a lone character is found fastest: look for it first)
+        if "`" in t:
+            if "```" in t:
+                return None  # fenced code spans lines: scan everything
+            by_lines = True
+        if "~" in t and "~~~" in t:
+            return None
+        if "\t" in t or "    " in t:
+            by_lines = True
+    if by_lines:
+        return _update_by_lines(old_text, old_spans, edits, new_text)
+    return _update_by_tokens(old_spans, edits, new_text)
+
+
+def _update_by_tokens(
+    old_spans: list[Span], edits: list[tuple[int, int, str]], new_text: str
+) -> list[Span]:
+    """:func:`update_protected` for texts without code spans or indented lines.
+
+    Then no span holds a blank, and a span's fate depends on its own token and
+    the blank and the character after it. Each edit's window runs from the start
+    of the token before the ones it touches (an initial there may now be followed
+    by a capital, or no longer) to the blank after them; it is scanned with that
+    blank and the character after it as context.
+    """
+    windows: list[Span] = []  # judged stretches of new_text, each from a token start to a blank
+    n_new = len(new_text)
+    delta = 0
+    for s, e, rep in edits:
+        ns = s + delta
+        ne = ns + len(rep)
+        delta += len(rep) - (e - s)
+        if windows and ns <= windows[-1][1]:
+            if ne > windows[-1][1]:
+                m = _BLANK.search(new_text, ne)
+                windows[-1] = (windows[-1][0], n_new if m is None else m.start())
+            continue
+        floor = windows[-1][1] if windows else 0
+        a = _TOKEN_BACK.match(new_text, floor, ns).start()  # type: ignore[union-attr]
+        if a > floor:  # and the token before, through the blanks between
+            a = _BLANKS_BACK.match(new_text, floor, a).start()  # type: ignore[union-attr]
+            a = _TOKEN_BACK.match(new_text, floor, a).start()  # type: ignore[union-attr]
+        m = _BLANK.search(new_text, ne)
+        b = n_new if m is None else m.start()
+        if windows and a <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], b)
+        else:
+            windows.append((a, b))
+    kept = _shift_untouched(old_spans, edits, windows)
+    if windows:
+        # one scan of the windows, each with the blank and the character after it,
+        # joined by line breaks (which, to every pattern, are blanks like the one
+        # before each window)
+        pieces = []
+        firsts = []  # where each window's first character sits in the joined text
+        o = 0
+        for a, b in windows:
+            piece = new_text[a : b + 2]
+            pieces.append(piece)
+            firsts.append(o)
+            o += len(piece) + 1
+        k = 0
+        for s, e in find_protected("\n".join(pieces)):
+            while k + 1 < len(firsts) and firsts[k + 1] <= s:
+                k += 1
+            a, b = windows[k]
+            s += a - firsts[k]
+            e += a - firsts[k]
+            if a <= s and e <= b:  # (the context is judged by its own window, or kept)
+                kept.append((s, e))
+    kept.sort()
+    return _merge(kept)
+
+
+def _update_by_lines(
+    old_text: str, old_spans: list[Span], edits: list[tuple[int, int, str]], new_text: str
+) -> list[Span]:
+    """:func:`update_protected` where a span may hold a blank (indented lines, code).
+
+    Every kind of span but fenced code lies within one line, so the lines the
+    edits touch are scanned again.
+    """
     windows: list[Span] = []  # the lines the edits touch, in new_text
     delta = 0
     for s, e, rep in edits:
@@ -446,27 +535,7 @@ def update_protected(
         ws = new_text.rfind("\n", windows[-1][1] if windows else 0, ns) + 1
         we = new_text.find("\n", ne)
         windows.append((ws, len(new_text) if we < 0 else we))
-    out: list[tuple[int, int]] = []
-    # shift the old spans that no edit touches
-    k = 0
-    delta = 0
-    n = len(edits)
-    for s, e in old_spans:
-        while k < n and edits[k][1] < s:
-            delta += len(edits[k][2]) - (edits[k][1] - edits[k][0])
-            k += 1
-        if k < n and edits[k][0] <= e:
-            continue  # an edit touches it: its line is scanned again
-        out.append((s + delta, e + delta))
-    # drop shifted spans inside the rescanned lines, then add what the lines hold now
-    kept = []
-    w = 0
-    for s, e in out:
-        while w < len(windows) and windows[w][1] < s:
-            w += 1
-        if w < len(windows) and windows[w][0] <= e:
-            continue
-        kept.append((s, e))
+    kept = _shift_untouched(old_spans, edits, windows)
     if windows:
         # one scan of the touched lines joined by line breaks: no span crosses a line
         # break (fences aside), so each is found as in its own line, at less cost than
@@ -484,3 +553,30 @@ def update_protected(
             kept.append((s + shift, e + shift))
     kept.sort()
     return _merge(kept)
+
+
+def _shift_untouched(
+    old_spans: list[Span], edits: list[tuple[int, int, str]], windows: list[Span]
+) -> list[Span]:
+    """The old spans that no edit touches, shifted into the new text, but for those
+    inside a window (which is scanned again)."""
+    out: list[Span] = []
+    k = 0
+    delta = 0
+    n = len(edits)
+    for s, e in old_spans:
+        while k < n and edits[k][1] < s:
+            delta += len(edits[k][2]) - (edits[k][1] - edits[k][0])
+            k += 1
+        if k < n and edits[k][0] <= e:
+            continue  # an edit touches it: its window is scanned again
+        out.append((s + delta, e + delta))
+    kept = []
+    w = 0
+    for s, e in out:
+        while w < len(windows) and windows[w][1] < s:
+            w += 1
+        if w < len(windows) and windows[w][0] <= e:
+            continue
+        kept.append((s, e))
+    return kept
