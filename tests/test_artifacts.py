@@ -617,3 +617,57 @@ def test_the_rules_on_for_a_text_are_those_whose_triggers_it_holds(text: str) ->
     # the first time a set of triggers is met and the next (from the table)
     assert FIXER._active(text, present) == expected
     assert FIXER._active(text, present) == expected
+
+
+def _blank_back_plain(text: str, ls: int) -> int:
+    a = ls
+    while a > 0:
+        prev = text.rfind("\n", 0, a - 1) + 1
+        if text[prev : a - 1].strip():
+            break
+        a = prev
+    return a
+
+
+def _blank_forward_plain(text: str, le: int) -> int:
+    n = len(text)
+    b = le + 1 if le < n else n
+    while b < n:
+        end = text.find("\n", b)
+        end = n if end < 0 else end
+        if text[b:end].strip():
+            break
+        b = end + 1 if end < n else n
+    return min(b, n)
+
+
+_BLANKISH = st.text(
+    st.sampled_from(["\n", " ", "\t", "\r", "\x0c", "\u2028", "a", "."]), max_size=40
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_BLANKISH)
+def test_blank_lines_around_a_line_are_found_as_by_walking_line_by_line(text: str) -> None:
+    starts = [0] + [k + 1 for k, c in enumerate(text) if c == "\n"]
+    for ls in starts:
+        assert artifacts._blank_back(text, ls) == _blank_back_plain(text, ls)
+    for le in [k for k, c in enumerate(text) if c == "\n"] + [len(text)]:
+        assert artifacts._blank_forward(text, le) == _blank_forward_plain(text, le)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["[ad_1]", "<br>", " ", "\t", "x", "\n", "\u00a0"]), max_size=20))
+def test_inline_runs_join_artifacts_that_only_spaces_and_tabs_separate(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    spans, pos = [], 0
+    for p in pieces:
+        if p in ("[ad_1]", "<br>"):
+            spans.append((pos, pos + len(p), None))
+        pos += len(p)
+    runs = artifacts._runs(text, spans)  # type: ignore[arg-type]
+    assert [m for run in runs for m in run] == spans
+    for run in runs:
+        assert all(text[a[1] : b[0]].strip(" \t") == "" for a, b in zip(run, run[1:], strict=False))
+    for a, b in zip(runs, runs[1:], strict=False):
+        assert text[a[-1][1] : b[0][0]].strip(" \t") != ""

@@ -139,6 +139,8 @@ _Activation = tuple[
 ]
 # how many trigger sets ArtifactsFixer._activation keeps before it starts again
 _ACTIVATION_LIMIT = 4096
+# what may separate two inline artifacts of one run (matched up to the next one)
+_SPACES = re.compile(r"[ \t]*+")
 # characters after which a removed line-breaking tag becomes a line break
 _SENTENCE_END = frozenset('.!?…:;"”’»)')
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -167,7 +169,7 @@ class _Rule:
     #: (inline rules) where a match can start, as a stdlib pattern: tried only there
     starts: re.Pattern[str] | None = None
 
-    @property
+    @cached_property
     def timeout(self) -> float | None:
         return None if self.trusted else PATTERN_TIMEOUT
 
@@ -471,8 +473,8 @@ class ArtifactsFixer(Fixer):
             if pos < 0:
                 continue
             m = search(low, pos)
-            le = -1  # the end of the line of the last match
-            seen: set[str] = set()  # the triggers recorded in that line
+            le = -1  # the end of the line of the last match (and seen, the triggers
+            # recorded in that line, set at the first match)
             while m is not None:
                 p = m.start()
                 if p > le:
@@ -481,7 +483,7 @@ class ArtifactsFixer(Fixer):
                     if le < 0:
                         le = n
                     ends[ls] = le
-                    seen = set()
+                    seen: set[str] = set()
                 fresh = False
                 for t, b, a, primary in tries[m.lastindex]:  # type: ignore[index]
                     if t not in seen and (primary or (p >= a and startswith(b, p - a))):
@@ -778,7 +780,7 @@ class ArtifactsFixer(Fixer):
             whole = (pieces[0][0], pieces[-1][1])
             if doc.is_protected(*whole):
                 continue
-            split = any(doc.is_protected(s, e) for s, e in pieces)
+            split = len(pieces) > 1 and any(doc.is_protected(s, e) for s, e in pieces)
             if split:
                 pieces = [whole]
             # one edit per run of lines removed by the same rule
@@ -908,6 +910,8 @@ def _line_end(text: str, ls: int) -> int:
 def _blank_back(text: str, ls: int) -> int:
     """Start of the blank lines right before the line starting at ``ls``."""
     a = ls
+    if a > 1 and not text[a - 2].isspace():
+        return a  # (the line before ends with a visible character)
     while a > 0:
         prev = text.rfind("\n", 0, a - 1) + 1
         if text[prev : a - 1].strip():
@@ -920,6 +924,8 @@ def _blank_forward(text: str, le: int) -> int:
     """Start of the first non-blank line after the line ending at ``le``."""
     n = len(text)
     b = le + 1 if le < n else n
+    if b < n and not text[b].isspace():
+        return b  # (the line after starts with a visible character)
     while b < n:
         end = _line_end(text, b)
         if text[b:end].strip():
@@ -931,8 +937,9 @@ def _blank_forward(text: str, le: int) -> int:
 def _runs(text: str, inline: list[tuple[int, int, _Rule]]) -> list[list[tuple[int, int, _Rule]]]:
     """Group inline matches that only spaces or tabs separate."""
     runs: list[list[tuple[int, int, _Rule]]] = []
+    spaces = _SPACES.match
     for m in inline:
-        if runs and text[runs[-1][-1][1] : m[0]].strip(" \t") == "":
+        if runs and spaces(text, runs[-1][-1][1], m[0]).end() == m[0]:  # type: ignore[union-attr]
             runs[-1].append(m)
         else:
             runs.append([m])
