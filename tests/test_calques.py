@@ -406,18 +406,72 @@ def _reference(**options: object) -> calques.CalquesFixer:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     picks=st.lists(st.sampled_from(_SAMPLES), min_size=1, max_size=6),
-    seps=st.lists(st.sampled_from([" ", "\n", "", ". ", "«", "ſ", "ı", "İ", "é ", "K"])),
+    seps=st.lists(
+        st.sampled_from(
+            [" ", "\n", "", ". ", "«", "ſ", "ı", "İ", "é ", "K", "é", "中", "\u212a", "ß", "ﬁ"]
+        )
+    ),
     upper=st.booleans(),
 )
 def test_prefilter_agrees_with_the_reference_path(
     picks: list[str], seps: list[str], upper: bool
 ) -> None:
-    # joined without a separator, words glue across samples; odd characters
-    # (long s, dotless i, dotted capital I) switch the prefilter off
+    # joined without a separator, words glue across samples (also to a non-ASCII
+    # letter, which the scan's ASCII bitmap takes for a word boundary); odd
+    # characters (long s, dotless i, dotted capital I) switch the prefilter off
     text = "".join(p + (seps[i % len(seps)] if seps else " ") for i, p in enumerate(picks))
     if upper:
         text = text.upper()
     assert _items(fixer(), text) == _items(_reference(), text)
+
+
+_ANCHORS = sorted({a for cr in RULES for a in cr.anchors})
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    words=st.lists(
+        st.tuples(
+            st.sampled_from(_ANCHORS),
+            st.sampled_from(["", "s", "ed", "ß", "ﬁx", "é", "K", "中", "_1"]),
+        ),
+        max_size=12,
+    ),
+    seps=st.lists(
+        st.sampled_from(
+            [" ", "\n", "", "-", "«", "é", "ß", "中", "\u212a", "_", "7", "’", "\u00a0"]
+        ),
+        min_size=1,
+    ),
+    case=st.sampled_from([str, str.upper, str.title]),
+)
+def test_the_lower_cased_scan_finds_the_anchors_the_reference_scan_finds(
+    words: list[tuple[str, str]], seps: list[str], case
+) -> None:
+    # the split on an ASCII bitmap, the first word after a space and the keys
+    # of non-ASCII words give every group the starts the case-insensitive scan
+    # of the text itself gives it, as often
+    text = case("".join(seps[i % len(seps)] + a + tail for i, (a, tail) in enumerate(words)))
+    fx = fixer()
+    low = calques.lowered(text)
+    if low is None:
+        return
+    fast = {g: sorted(s) for g, s in fx._group_starts(text, low).items()}
+    slow = {g: sorted(s) for g, s in fx._group_starts(text, None).items()}
+    assert fast == slow
+
+
+def test_the_scan_keys_words_as_the_reference_scan_does() -> None:
+    fx = fixer()
+    # after a non-ASCII letter: inside a word, not an anchor
+    assert fx._hits("éwill be", calques.lowered("éwill be")) == {}
+    assert fx._hits("中Since", calques.lowered("中Since")) == {}
+    # after a non-ASCII non-letter, or first in the text: an anchor
+    assert fx._hits("«Will»", calques.lowered("«Will»")) == {"will": [1]}
+    assert fx._hits("will will", "will will") == {"will": [0, 5]}
+    # a non-ASCII word is keyed by the whole word casefolded, as the reference does
+    assert fx._hits("Giftﬁx", calques.lowered("Giftﬁx")) == {"giftfix": [0]}
+    assert fx._hits("Giftﬁx", None) == {"giftfix": [0]}
 
 
 def test_prefilter_agrees_on_every_example_joined() -> None:

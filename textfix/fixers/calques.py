@@ -54,6 +54,7 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +111,8 @@ SENTENCE_REACH = 300
 _ANCHOR_OK = regex.compile(r"\w+")
 _SOURCE = regex.compile(r"(?P<lang>[a-z]{2}):\s*(?P<idiom>\S.*)", regex.DOTALL)
 _MAP_REF = regex.compile(r"\{(\w+)\}")
+#: whether the character at a position is one that ``\w`` matches (in ``re``)
+_is_word = re.compile(r"\w").match
 _SENTENCE_END = regex.compile(r"[.!?…]+[\"'”’)\]]*+(?=\s)|\n")
 
 
@@ -326,8 +329,22 @@ def effective_confidence(cr: CalqueRule, source_lang: str | None) -> float:
 # --- the anchor prefilter ----------------------------------------------------
 
 
+#: English letters by how often a word starts with them: the trie tries its
+#: branches in this order, so a word that starts no anchor fails sooner
+_LETTER_ORDER = {ch: rank for rank, ch in enumerate("taoiswcbphfmdrelnguykvjqzx")}
+
+
+def _branch_order(ch: str) -> tuple[int, str]:
+    return _LETTER_ORDER.get(ch, len(_LETTER_ORDER)), ch
+
+
 def _trie_regex(words: Iterable[str]) -> str:
-    """One regex alternation for ``words`` shaped as a trie, so it branches once per letter."""
+    """One regex alternation for ``words`` shaped as a trie, so it branches once per letter.
+
+    The branches of a node start with different letters, so their order does
+    not change what matches (a case-insensitive engine folds no character to
+    two ASCII letters); common word-initial letters come first.
+    """
     trie: dict[str, Any] = {}
     for w in words:
         node = trie
@@ -337,7 +354,8 @@ def _trie_regex(words: Iterable[str]) -> str:
 
     def emit(node: dict[str, Any]) -> str:
         ends = "" in node
-        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        children = sorted((ch for ch in node if ch), key=_branch_order)
+        branches = [re.escape(ch) + emit(node[ch]) for ch in children]
         if not branches:
             return ""
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
@@ -625,14 +643,21 @@ class CalquesFixer(Fixer):
         # the scan of the text itself, for texts off the fast path: compiled on first use
         self._trigger: re.Pattern[str] | None = None
         # The same scan over the lower-cased text: case-sensitive literals let the
-        # engine skip to the non-word characters (a fast set test in C) and try
-        # each branch of the trie with one comparison; the first word of the
-        # text has no non-word character before it and is matched apart, after a
-        # space (not by a second compiled trie: ~3 ms at build). The trie is
+        # engine skip to the characters before a word and try each branch of the
+        # trie with one comparison. Those are found with a bitmap of ASCII
+        # characters rather than ``\W`` (a Unicode category test per character):
+        # the lower-cased text has no ``A-Z``, so ``[^a-z0-9_]`` is ``\W`` on
+        # ASCII and a superset elsewhere; :meth:`_hits` drops the hits after a
+        # non-ASCII word character (such a hit consumes only word characters, so
+        # it hides no true hit). The text is split on the hits, after a space so
+        # that its first word has a character before it: the pieces' lengths give
+        # the offsets, with no match object nor Python step per hit. The trie is
         # greedy, so its group is the longest anchor the word starts with.
         ascii_anchors = all(a.isascii() for a in self._by_anchor)
         self._low_trigger = (
-            re.compile(r"\W(" + trie + r")\w*") if self._by_anchor and ascii_anchors else None
+            re.compile(r"([^a-z0-9_])(" + trie + r")(\w*)")
+            if self._by_anchor and ascii_anchors
+            else None
         )
         # Rules with the same anchors get the same windows: they are built once
         # per group. Per anchor, the groups of every anchor it starts with, as
@@ -655,6 +680,11 @@ class CalquesFixer(Fixer):
         self._needs: tuple[tuple[Need, ...], ...] = tuple(
             known[k] if k in known else required_literals(*k) for k in keys
         )
+        #: per group, its rules with their requirements (with and without the prefilter)
+        self._checks = tuple(
+            tuple((i, self._needs[i]) for i in members) for members in self._groups
+        )
+        self._no_checks = tuple(tuple((i, ()) for i in members) for members in self._groups)
         #: per rule, its compiled pattern once a document needed it (built-in
         #: patterns compile on the first document whose prefilters let them run)
         self._patterns: list[regex.Pattern[str] | None] = [None] * len(self.calques)
@@ -689,21 +719,30 @@ class CalquesFixer(Fixer):
                 for m in self._slow_trigger().finditer(text):
                     hits.setdefault(m.group().casefold(), []).append(m.start())
             return hits
-        ascii_text = text.isascii()
-        # the first word, matched after a space: its offsets are one to the right
-        m0 = trigger.match(" " + low)
-        if m0 is not None:
-            s, e, end = m0.start(1) - 1, m0.end(1) - 1, m0.end() - 1
-            if not ascii_text and not text[s:end].isascii():
-                hits[text[s:end].casefold()] = [s]
-            else:
-                hits[low[s:e]] = [s]
-        for m in trigger.finditer(low, m0.end() - 1 if m0 is not None else 0):
-            s, e = m.span(1)
-            if not ascii_text and not text[s : m.end()].isascii():
-                key = text[s : m.end()].casefold()
-            else:
-                key = low[s:e]
+        # [gap, boundary, anchor, rest of the word, gap, boundary, ...]
+        parts = trigger.split(" " + low)
+        if len(parts) == 1:
+            return hits
+        # the offset in ``low`` where each part ends (one less: the leading space)
+        ends = list(accumulate(map(len, parts), initial=-1))
+        anchors, starts = parts[2::4], ends[2::4]
+        if text.isascii() or ("".join(parts[1::4]) + "".join(parts[3::4])).isascii():
+            # every word and the character before it are ASCII (the anchors are)
+            for key, s in zip(anchors, starts, strict=False):
+                got = hits.get(key)
+                if got is None:
+                    hits[key] = [s]
+                else:
+                    got.append(s)
+            return hits
+        for k, (key, s) in enumerate(zip(anchors, starts, strict=False)):
+            before, rest = parts[4 * k + 1], parts[4 * k + 3]
+            if before > "\x7f" and _is_word(before):
+                continue  # after a word character: not the start of a word
+            if not rest.isascii():
+                # casefolding the lower-cased word casefolds the word itself (no
+                # character lower-cases to one that folds differently)
+                key = (key + rest).casefold()
             got = hits.get(key)
             if got is None:
                 hits[key] = [s]
@@ -726,6 +765,29 @@ class CalquesFixer(Fixer):
                 return False
         return True
 
+    def _group_starts(self, text: str, low: str | None) -> dict[int, list[int]]:
+        """Per group of rules, where the words starting with one of its anchors
+        start: once per rule of the group that :meth:`_rules_of` names for the
+        word (unsorted). The same with or without the lower-cased text."""
+        starts_of: dict[int, list[int]] = {}
+        chain, groups = self._chain, self._groups
+        for word, starts in self._hits(text, low).items():
+            members = chain.get(word)
+            if members is None:  # a word outside the fast path
+                counts: dict[int, int] = {}
+                for i in self._rules_of(word):
+                    counts[i] = counts.get(i, 0) + 1
+                members = tuple(
+                    g for g, rules in enumerate(groups) for _ in range(counts.get(rules[0], 0))
+                )
+            for g in members:
+                got = starts_of.get(g)
+                if got is None:
+                    starts_of[g] = list(starts)
+                else:
+                    got.extend(starts)
+        return starts_of
+
     def _windows(self, text: str, low: str | None = None) -> dict[int, list[tuple[int, int]]]:
         """For each rule, the merged stretches of ``text`` within reach of its anchors.
 
@@ -742,26 +804,11 @@ class CalquesFixer(Fixer):
         }
         if self._trie is None:
             return out
-        hits = self._hits(text, low)
-        starts_of: dict[int, list[int]] = {}  # per group
-        chain, groups = self._chain, self._groups
-        for word, starts in hits.items():
-            members = chain.get(word)
-            if members is None:  # a word outside the fast path
-                counts: dict[int, int] = {}
-                for i in self._rules_of(word):
-                    counts[i] = counts.get(i, 0) + 1
-                members = tuple(
-                    g for g, rules in enumerate(groups) for _ in range(counts.get(rules[0], 0))
-                )
-            for g in members:
-                got = starts_of.get(g)
-                if got is None:
-                    starts_of[g] = list(starts)
-                else:
-                    got.extend(starts)
+        starts_of = self._group_starts(text, low)
+        groups = self._groups
         before, after = WINDOW, WINDOW + _WORD_SLACK
-        needs = self._needs
+        checks = self._checks if low is not None else self._no_checks
+        find = low.find if low is not None else None
         for g, starts in starts_of.items():
             if len(starts) * (before + after) >= n:
                 for i in groups[g]:
@@ -769,27 +816,28 @@ class CalquesFixer(Fixer):
                         out[i] = [(0, n)]
                 continue
             if len(starts) == 1:
-                spans = [(max(0, starts[0] - before), min(n, starts[0] + after))]
+                s = starts[0]
+                spans = [(s - before if s > before else 0, s + after if s + after < n else n)]
             else:
                 starts.sort()
                 spans = []
                 lo, hi = starts[0] - before, starts[0] + after
                 for s in starts:
                     if s - before > hi:
-                        spans.append((max(0, lo), min(n, hi)))
+                        spans.append((lo if lo > 0 else 0, hi if hi < n else n))
                         lo = s - before
                     hi = s + after
-                spans.append((max(0, lo), min(n, hi)))
-            for i in groups[g]:
-                if low is None or not needs[i]:
+                spans.append((lo if lo > 0 else 0, hi if hi < n else n))
+            for i, needs in checks[g]:
+                if not needs:
                     out[i] = spans
                     continue
                 kept = []
                 for ws, we in spans:
                     # every requirement has one of its strings in the stretch
-                    for alternatives in needs[i]:
+                    for alternatives in needs:
                         for lit in alternatives:
-                            if low.find(lit, ws, we) >= 0:
+                            if find(lit, ws, we) >= 0:  # type: ignore[misc]
                                 break
                         else:
                             break
