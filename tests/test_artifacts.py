@@ -671,3 +671,14 @@ def test_inline_runs_join_artifacts_that_only_spaces_and_tabs_separate(pieces: l
         assert all(text[a[1] : b[0]].strip(" \t") == "" for a, b in zip(run, run[1:], strict=False))
     for a, b in zip(runs, runs[1:], strict=False):
         assert text[a[-1][1] : b[0][0]].strip(" \t") != ""
+
+
+@settings(max_examples=300, deadline=None)
+@given(_BLANKISH)
+def test_removing_one_line_deletes_what_the_group_rule_deletes(text: str) -> None:
+    starts = [0] + [k + 1 for k, c in enumerate(text) if c == "\n"]
+    for ls in starts:
+        le = text.find("\n", ls)
+        le = len(text) if le < 0 else le
+        (piece,) = artifacts._group_pieces(text, {ls: (le, None)}, [ls])
+        assert artifacts._one_line_span(text, ls, le) == piece

@@ -139,6 +139,8 @@ _Activation = tuple[
 ]
 # how many trigger sets ArtifactsFixer._activation keeps before it starts again
 _ACTIVATION_LIMIT = 4096
+# whitespace (str.isspace), matched up to the end of a stretch that may be blank
+_BLANK = re.compile(r"\s*+")
 # what may separate two inline artifacts of one run (matched up to the next one)
 _SPACES = re.compile(r"[ \t]*+")
 # characters after which a removed line-breaking tag becomes a line break
@@ -728,7 +730,7 @@ class ArtifactsFixer(Fixer):
     ) -> Iterator[Edit]:
         """Delete the removable lines, group by group, keeping the blank-line structure."""
         starts = sorted(removable)
-        n = len(text)
+        blank = _BLANK.match
         i = 0
         while i < len(starts):
             # a group: removable lines separated only by blank lines
@@ -736,47 +738,18 @@ class ArtifactsFixer(Fixer):
             i += 1
             while i < len(starts):
                 prev_end = removable[group[-1]][0]
-                if text[prev_end : starts[i]].strip():
+                if blank(text, prev_end, starts[i]).end() != starts[i]:  # type: ignore[union-attr]
                     break
                 group.append(starts[i])
                 i += 1
-            first, last = group[0], group[-1]
-            last_end = removable[last][0]
-            # blank lines before the group and after it
-            a = _blank_back(text, first)
-            b = _blank_forward(text, last_end)
-            has_prev = a > 0
-            has_next = b < n
-            # segments: run0, L1, run1, ..., Lk, runk (lines include their newline)
-            lines = [(ls, min(removable[ls][0] + 1, n)) for ls in group]
-            runs = [(a, lines[0][0])]
-            runs += [(lines[j][1], lines[j + 1][0]) for j in range(len(lines) - 1)]
-            runs.append((lines[-1][1], b))
-            keep: int | None = None
-            if has_prev and has_next:
-                keep = max(range(len(runs)), key=lambda j: (runs[j][1] - runs[j][0], -j))
-            pieces: list[tuple[int, int]] = []
-            for j, (ls, lend) in enumerate(lines):
-                s, e = ls, lend
-                # a run before the kept one goes with the line after it,
-                # a run after it (or every run, when none is kept) with the line before it
-                if keep is None:
-                    if j == 0:
-                        s = runs[0][0]
-                    e = runs[j + 1][1]
-                else:
-                    if j < keep:
-                        s = runs[j][0]
-                    if j >= keep:
-                        e = runs[j + 1][1]
-                pieces.append((s, e))
-            if not has_next and has_prev and not text.endswith("\n", 0, b) and b == n:
-                # the document ends without a line break: so does the result
-                s0, e0 = pieces[0]
-                pieces[0] = (s0 - 1, e0)
-            if not has_prev and not has_next:
-                pieces[0] = (0, pieces[0][1])
-                pieces[-1] = (pieces[-1][0], n)
+            if len(group) == 1:  # (most groups)
+                ls = group[0]
+                le, rule = removable[ls]
+                s, e = _one_line_span(text, ls, le)
+                if not doc.is_protected(s, e):
+                    yield _edit(rule, s, e, "")
+                continue
+            pieces = _group_pieces(text, removable, group)
             whole = (pieces[0][0], pieces[-1][1])
             if doc.is_protected(*whole):
                 continue
@@ -932,6 +905,66 @@ def _blank_forward(text: str, le: int) -> int:
             break
         b = end + 1 if end < n else n
     return min(b, n)
+
+
+def _group_pieces(
+    text: str, removable: Mapping[int, tuple[int, object]], group: list[int]
+) -> list[tuple[int, int]]:
+    """What removing a group of lines deletes, line by line: each line with the blank
+    lines that go with it, so that the longest run of blank lines around and between
+    them stays (and none at the start or end of the document)."""
+    n = len(text)
+    first, last = group[0], group[-1]
+    last_end = removable[last][0]
+    # blank lines before the group and after it
+    a = _blank_back(text, first)
+    b = _blank_forward(text, last_end)
+    has_prev = a > 0
+    has_next = b < n
+    # segments: run0, L1, run1, ..., Lk, runk (lines include their newline)
+    lines = [(ls, min(removable[ls][0] + 1, n)) for ls in group]
+    runs = [(a, lines[0][0])]
+    runs += [(lines[j][1], lines[j + 1][0]) for j in range(len(lines) - 1)]
+    runs.append((lines[-1][1], b))
+    keep: int | None = None
+    if has_prev and has_next:
+        keep = max(range(len(runs)), key=lambda j: (runs[j][1] - runs[j][0], -j))
+    pieces: list[tuple[int, int]] = []
+    for j, (ls, lend) in enumerate(lines):
+        s, e = ls, lend
+        # a run before the kept one goes with the line after it,
+        # a run after it (or every run, when none is kept) with the line before it
+        if keep is None:
+            if j == 0:
+                s = runs[0][0]
+            e = runs[j + 1][1]
+        else:
+            if j < keep:
+                s = runs[j][0]
+            if j >= keep:
+                e = runs[j + 1][1]
+        pieces.append((s, e))
+    if not has_next and has_prev and not text.endswith("\n", 0, b) and b == n:
+        # the document ends without a line break: so does the result
+        s0, e0 = pieces[0]
+        pieces[0] = (s0 - 1, e0)
+    if not has_prev and not has_next:
+        pieces[0] = (0, pieces[0][1])
+        pieces[-1] = (pieces[-1][0], n)
+    return pieces
+
+
+def _one_line_span(text: str, ls: int, le: int) -> tuple[int, int]:
+    """``_group_pieces`` for a group of one line (``ls`` to ``le``), without the lists."""
+    n = len(text)
+    a = _blank_back(text, ls)
+    b = _blank_forward(text, le)
+    lend = min(le + 1, n)
+    if a > 0 and b < n:  # keep the longer run of blank lines, the one before on a tie
+        return (ls, b) if ls - a >= b - lend else (a, lend)
+    if a > 0 and b == n and not text.endswith("\n", 0, b):
+        return a - 1, b  # the document ends without a line break: so does the result
+    return a, b
 
 
 def _runs(text: str, inline: list[tuple[int, int, _Rule]]) -> list[list[tuple[int, int, _Rule]]]:
