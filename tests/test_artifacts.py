@@ -682,3 +682,24 @@ def test_removing_one_line_deletes_what_the_group_rule_deletes(text: str) -> Non
         le = len(text) if le < 0 else le
         (piece,) = artifacts._group_pieces(text, {ls: (le, None)}, [ls])
         assert artifacts._one_line_span(text, ls, le) == piece
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_PIECES, max_size=30).map("".join))
+def test_inline_matches_come_by_start_longest_first(text: str) -> None:
+    for rules in (FIXER._inline_rules, FIXER._inline_rules[1:2], FIXER._inline_rules[3:]):
+        found = FIXER._inline_matches(rules, text)
+        assert found == sorted(found, key=lambda t: (t[0], -t[1]))
+        on = set(rules)
+        expected = [
+            (m.start(), m.end(), r)
+            for whole in FIXER._inline_groups
+            if (group := [r for r in whole if r in on])
+            for m in group[0].pattern.finditer(text)
+            if m.end() > m.start()
+            for r in [next((r for r in group if r.accepts(m)), None)]
+            if r is not None
+        ]
+        assert sorted(found, key=lambda t: (t[0], -t[1], t[2].id)) == sorted(
+            expected, key=lambda t: (t[0], -t[1], t[2].id)
+        )

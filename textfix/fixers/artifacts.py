@@ -417,6 +417,8 @@ class ArtifactsFixer(Fixer):
             key = (rule.source.pattern, _flags(rule.source), rule.starts and rule.starts.pattern)
             groups.setdefault(key, []).append(rule)
         self._inline_groups = tuple(tuple(g) for g in groups.values())
+        # the inline groups of each set of inline rules that is on
+        self._groups_on: dict[tuple[_Rule, ...], tuple[tuple[_Rule, ...], ...]] = {}
         # the rules each set of triggers found in a document turns on (see _active)
         self._activation: dict[frozenset[str], _Activation] = {}
 
@@ -556,25 +558,35 @@ class ArtifactsFixer(Fixer):
         self._activation[found] = entry
         return entry
 
-    def _inline_matches(
-        self, rules: Sequence[_Rule], text: str
-    ) -> Iterator[tuple[int, int, _Rule]]:
+    def _inline_matches(self, rules: tuple[_Rule, ...], text: str) -> list[tuple[int, int, _Rule]]:
+        """``(start, end, rule)`` of each inline match, by start (the longest first)."""
         # one pass per distinct pattern: each starts with a literal ("[", "<")
         # that the regex engine skips to, which an alternation would lose.
         # Rules that share a pattern (HTML tags, told apart by their names)
         # share the pass.
-        on = set(rules)
-        for whole in self._inline_groups:
-            group = [r for r in whole if r in on]
-            if not group:
-                continue
+        groups = self._groups_on.get(rules)
+        if groups is None:
+            on = set(rules)
+            groups = tuple(
+                g
+                for g in (tuple(r for r in whole if r in on) for whole in self._inline_groups)
+                if g
+            )
+            if len(self._groups_on) >= _ACTIVATION_LIMIT:
+                self._groups_on.clear()
+            self._groups_on[rules] = groups
+        found: list[tuple[int, int, _Rule]] = []
+        for group in groups:
             for m in _finditer(group[0], text):
                 s, e = m.span()
                 if e > s:
                     for rule in group:
                         if rule.accepts(m):
-                            yield s, e, rule
+                            found.append((s, e, rule))
                             break
+        if len(groups) > 1:  # (one pattern's matches come in order and do not overlap)
+            found.sort(key=_by_start_longest_first)
+        return found
 
     def _line_matches(
         self,
@@ -667,7 +679,7 @@ class ArtifactsFixer(Fixer):
         partial: dict[int, tuple[int, list[Edit], str]] = {}
         if inline_rules:
             inline: list[tuple[int, int, _Rule]] = []
-            found = sorted(self._inline_matches(inline_rules, text), key=lambda t: (t[0], -t[1]))
+            found = self._inline_matches(inline_rules, text)
             pos = 0
             for s, e, rule in found:
                 if s >= pos and not _quoted(text, s, e) and not doc.is_protected(s, e):
@@ -803,6 +815,10 @@ class ArtifactsFixer(Fixer):
 
 # quotes around an artifact that is being talked about: the "<br>" tag
 _QUOTE_PAIRS = frozenset({'""', "''", "“”", "‘’", "«»", "»«", "„“", "``"})
+
+
+def _by_start_longest_first(match: tuple[int, int, _Rule]) -> tuple[int, int]:
+    return match[0], -match[1]
 
 
 def _quoted(text: str, start: int, end: int) -> bool:
