@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import textfix
@@ -365,22 +365,86 @@ def _reference_words(text: str, common: frozenset[str]) -> set[str]:
     return out
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(_TOKENS), st.sampled_from([" ", "\n", "", ",", "-"]))))
+def _judged(words: set[str], common: frozenset[str]) -> set[str]:
+    """The words the fixer goes on to judge (the first test of its loop)."""
+    return {
+        w
+        for w in words
+        if lexicon.MIN_LETTERS <= len(w) <= lexicon.MAX_LETTERS and lexicon._key(w) not in common
+    }
+
+
+_SEPARATORS = [" ", "\n", "", ",", "-", ".", "/", "(", "'", "’", "\u00a0", "\u2028", "1"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_TOKENS), st.sampled_from(_SEPARATORS))))
 def test_word_extraction_matches_the_chunk_by_chunk_reference(parts) -> None:
     text = "".join(token + sep for token, sep in parts)
     common = lexicon.LEXICONS.common
+    reference = _judged(_reference_words(text, common), common)
+    assert _judged(LexiconFixer._chunk_words(text, common), common) == reference
+    assert _judged(LexiconFixer._words(text, common), common) == reference
 
-    def judged(words: set[str]) -> set[str]:
-        # the words the fixer goes on to judge
-        return {
-            w
-            for w in words
-            if lexicon.MIN_LETTERS <= len(w) <= lexicon.MAX_LETTERS
-            and not (w.isascii() and w in common)
-        }
 
-    assert judged(LexiconFixer._words(text, common)) == judged(_reference_words(text, common))
+# A made-up lexicon whose common entries hold words it does not know, as wordfreq's
+# "youtu.be" holds "youtu": the fast path must drop what the simple path drops
+_ODD_COMMON = frozenset(
+    [
+        "the", "The", "bar", "also", "youtu.be", "tinyurl.com", "i\u0307stanbul", "ab'cdefg",
+        "e-mail", "mail", "isloation", "Isloation", "co-op", "(gleisbed)", "qu'il", "well",
+    ]
+)  # fmt: skip
+_ODD_TOKENS = [
+    "youtu.be", "youtu.be/x", "(youtu.be)", "youtu", "Youtu", "tinyurl.com", "tinyurl",
+    "i\u0307stanbul", "İstanbul", "stanbul", "ab'cdefg", "ab'cdefg's", "cdefg", "e-mail",
+    "email", "co-op", "coop", "(gleisbed)", "[(gleisbed)]", "gleisbed", "qu'il", "well-known",
+    "known", "also", "the", "The", "bar", "isloation", "ISLOATION", "abc1defg", "x'abcd",
+    "(the)", "-well",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(_TOKENS + _ODD_TOKENS), st.sampled_from(_SEPARATORS))),
+    st.sampled_from([lexicon.LEXICONS.common, _ODD_COMMON]),
+)
+# a common token of an uncommon chunk; a token common once stripped; a word of a
+# common chunk: each is read by the simple path
+@example([("i\u0307stanbul", "-"), ("the", " ")], _ODD_COMMON)
+@example([("i\u0307stanbul", "’"), ("(the)", " ")], _ODD_COMMON)
+@example([("youtu.be", " ")], _ODD_COMMON)
+def test_the_fast_word_extraction_judges_the_words_of_the_simple_one(parts, common) -> None:
+    text = "".join(token + sep for token, sep in parts)
+    fast = LexiconFixer._words(text, common)
+    assert _judged(fast, common) == _judged(LexiconFixer._chunk_words(text, common), common)
+    assert _judged(fast, common) == _judged(_reference_words(text, common), common)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(), st.sampled_from([lexicon.LEXICONS.common, _ODD_COMMON]))
+def test_the_fast_word_extraction_on_any_text(text: str, common: frozenset[str]) -> None:
+    fast = LexiconFixer._words(text, common)
+    assert _judged(fast, common) == _judged(LexiconFixer._chunk_words(text, common), common)
+
+
+def test_exceptions_are_the_common_entries_that_hold_a_judged_word() -> None:
+    entries, words = lexicon._exceptions(_ODD_COMMON)
+    # ("ab'cdefg" is its own only word, which is common)
+    assert entries == {"youtu.be", "tinyurl.com", "i\u0307stanbul", "(gleisbed)"}
+    assert words == {"youtu", "tinyurl", "stanbul", "gleisbed"}
+    # the real list's, found with C-level steps, are those a plain loop finds
+    common = lexicon.LEXICONS.common
+    plain = {s for s in common if lexicon._judged_words(s, common)}
+    assert lexicon.LEXICONS.exceptions[0] == plain == lexicon._common_exceptions(common)
+    assert lexicon._exceptions(common) is lexicon.LEXICONS.exceptions
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_spaced_text_maps_ascii_punctuation_to_spaces(text: str) -> None:
+    table = {c: " " for c in range(128) if not (chr(c).isalnum() or chr(c) in "_'")}
+    assert lexicon._spaced(text) == text.translate(table)
 
 
 def test_long_punctuated_chunks_are_split_like_short_ones() -> None:
@@ -458,6 +522,7 @@ def _tables(lex: lexicon.Lexicons) -> dict[str, object]:
         "en": lex.en.to_bytes(),
         "common": lex.common,
         "en_common": lex.en_common,
+        "exceptions": lex.exceptions,
         "typo": lex.typo_index.to_bytes(),
     }
     for lang in lexicon.SOURCES:
@@ -507,7 +572,7 @@ def test_a_warm_cache_gives_the_tables_and_verdicts_of_a_cold_build(
     folder, tables, verdicts = warm_cache
     names = sorted(p.name.rsplit("-", 1)[0] for p in folder.glob("lexicon-*.bin"))
     assert names == sorted(
-        f"lexicon-{name}" for name in tables if name not in ("common", "en_common")
+        f"lexicon-{name}" for name in tables if name not in ("common", "en_common", "exceptions")
     )
     monkeypatch.setenv("TEXTFIX_CACHE_DIR", str(folder))
     monkeypatch.setattr(lexicon, "_buckets", _no_word_lists)  # every table is read back

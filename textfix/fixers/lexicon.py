@@ -60,7 +60,7 @@ import unicodedata
 from array import array
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, repeat
+from itertools import accumulate, compress, repeat
 from pathlib import Path
 from typing import TypeVar, overload
 
@@ -144,6 +144,23 @@ _LONG_WORD = re.compile(
 _ASCII_NON_WORD = str.maketrans(
     {chr(c): " " for c in range(128) if not (chr(c).isalpha() or chr(c) == "'")}
 )
+#: UTF-8 bytes of the ASCII characters that are neither word characters (\w: letters,
+#: digits, "_") nor apostrophes, to spaces; every other byte, and so every non-ASCII
+#: character, is kept. The look-arounds of _WORD and _LONG_WORD see such a character
+#: and a space alike, so the text with them as spaces has the same words, and its
+#: white-space tokens hold them whole (see LexiconFixer._words).
+_SPACED = bytes(
+    0x20 if c < 128 and not (chr(c).isalnum() or chr(c) in "_'") else c for c in range(256)
+)
+
+
+def _spaced(text: str) -> str:
+    """``text`` with its ASCII non-word characters (but apostrophes) as spaces: mapped
+    in C on the UTF-8 bytes (``str.translate`` is slow on non-ASCII text), which stay
+    valid UTF-8 as only ASCII bytes change."""
+    data = text.encode("utf-8", "surrogatepass").translate(_SPACED)
+    return data.decode("utf-8", "surrogatepass")
+
 
 _SPACE = re.compile(r"\s")
 
@@ -490,8 +507,12 @@ class SortedWords(Sequence[str]):
         return self._text[self._starts[i] : self._starts[i + 1] - 1]
 
 
-def _build_en() -> tuple[HashedWords, frozenset[str], list[str]]:
-    """The English table, :attr:`Lexicons.common` and :attr:`Lexicons.en_common`."""
+_EnTables = tuple[HashedWords, frozenset[str], list[str], frozenset[str]]
+
+
+def _build_en() -> _EnTables:
+    """The English table, :attr:`Lexicons.common`, :attr:`Lexicons.en_common` and
+    the entries of :func:`_exceptions`."""
     # each bucket is hashed as it is read: the rare words (two thirds of the
     # list) are never kept as strings
     packed: list[int] = []
@@ -508,7 +529,53 @@ def _build_en() -> tuple[HashedWords, frozenset[str], list[str]]:
             common.update(map(str.capitalize, bucket))
             frequent += filter(str.isalpha, bucket)
     frequent.sort()
-    return HashedWords.of_packed(packed), frozenset(common), frequent
+    frozen = frozenset(common)
+    return HashedWords.of_packed(packed), frozen, frequent, _common_exceptions(frozen)
+
+
+def _judged_words(entry: str, common: frozenset[str]) -> list[str]:
+    """The words of a chunk ``entry`` that the fixer would judge, were it not common:
+    of a judged length and not common in lower case."""
+    return [
+        w
+        for w in _LONG_WORD.findall(entry.strip(_PUNCT))
+        if MIN_LETTERS <= len(w) <= MAX_LETTERS and _key(w) not in common
+    ]
+
+
+def _common_exceptions(common: frozenset[str]) -> frozenset[str]:
+    """The entries of ``common`` that hold a word the fixer would judge (``youtu.be``:
+    ``youtu``; a handful), found without a Python step for most entries."""
+    # an ASCII alphabetic entry is its only word: judged when its lower case is not common
+    plain = list(filter(str.isascii, filter(str.isalpha, common)))
+    lowered = list(map(str.lower, plain))
+    missing = set(lowered) - common
+    found = {
+        w for w in compress(plain, map(missing.__contains__, lowered)) if _judged_words(w, common)
+    }
+    found.update(w for w in common.difference(plain) if _judged_words(w, common))
+    return frozenset(found)
+
+
+_EXCEPTIONS: list[tuple[frozenset[str], tuple[frozenset[str], frozenset[str]]]] = []
+
+
+def _exceptions(common: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """The entries of ``common`` that hold a word the fixer would judge, and those words.
+
+    :meth:`LexiconFixer._chunk_words` drops a chunk that is common (or stripped of
+    punctuation is) with all its words; :meth:`LexiconFixer._words` drops the tokens
+    of a chunk split at punctuation that are common. The two differ only on these
+    entries and their words. For :attr:`Lexicons.common` they are stored with the
+    table; another set (a test's) gets them computed, once.
+    """
+    if LEXICONS._en is not None and common is LEXICONS._common:
+        return LEXICONS._exceptions
+    if not _EXCEPTIONS or _EXCEPTIONS[0][0] is not common:
+        entries = _common_exceptions(common)
+        words = frozenset(w for e in entries for w in _judged_words(e, common))
+        _EXCEPTIONS[:] = [(common, (entries, words))]
+    return _EXCEPTIONS[0][1]
 
 
 def _joined(words: Collection[str]) -> str | Collection[str]:
@@ -526,15 +593,22 @@ def _split(data: object) -> list[str]:
     raise TypeError("not a list of words")
 
 
-def _dump_en(tables: tuple[HashedWords, frozenset[str], list[str]]) -> object:
-    en, common, frequent = tables
+def _dump_en(tables: _EnTables) -> object:
+    en, common, frequent, exceptions = tables
     # sorted: a set's order changes with the per-process string hash, the file should not
-    return en.to_bytes(), _joined(sorted(common)), _joined(frequent)
+    return en.to_bytes(), _joined(sorted(common)), _joined(frequent), sorted(exceptions)
 
 
-def _parse_en(data: object) -> tuple[HashedWords, frozenset[str], list[str]]:
-    packed, common, frequent = data  # type: ignore[misc]
-    return HashedWords.from_bytes(packed), frozenset(_split(common)), _split(frequent)
+def _parse_en(data: object) -> _EnTables:
+    packed, common, frequent, exceptions = data  # type: ignore[misc]
+    if not isinstance(exceptions, list):
+        raise TypeError("not a list of exceptions")
+    return (
+        HashedWords.from_bytes(packed),
+        frozenset(_split(common)),
+        _split(frequent),
+        frozenset(exceptions),
+    )
 
 
 def _parse_function_words(data: object) -> dict[str, float]:
@@ -565,6 +639,7 @@ class Lexicons:
         self._typo: HashedWords | None = None
         self._en_common: list[str] = []
         self._common: frozenset[str] = frozenset()
+        self._exceptions: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
 
     def _after_fork(self) -> None:
         """In a forked child: a new lock (a thread of the parent may hold the old one)."""
@@ -581,8 +656,12 @@ class Lexicons:
         return self._en
 
     def _load_en(self) -> None:
-        key = _cache_key("en", ("en",), EN_KNOWN, TYPO_TARGET)
-        en, common, frequent = _cached_table("lexicon-en", key, _build_en, _dump_en, _parse_en)
+        key = _cache_key("en", ("en",), EN_KNOWN, TYPO_TARGET, MIN_LETTERS, MAX_LETTERS, _PUNCT)
+        en, common, frequent, exceptions = _cached_table(
+            "lexicon-en", key, _build_en, _dump_en, _parse_en
+        )
+        words = frozenset(w for e in exceptions for w in _judged_words(e, common))
+        self._exceptions = (exceptions, words)
         self._common = common
         self._en_common = frequent
         self._en = en  # last: the property reads it without the lock
@@ -679,6 +758,14 @@ class Lexicons:
         if self._en is None:
             self.en  # noqa: B018 - loads the lists
         return self._common
+
+    @property
+    def exceptions(self) -> tuple[frozenset[str], frozenset[str]]:
+        """The entries of :attr:`common` that hold a word the fixer would judge, and
+        those words (see :func:`_exceptions`)."""
+        if self._en is None:
+            self.en  # noqa: B018 - loads the lists
+        return self._exceptions
 
     @property
     def en_common(self) -> list[str]:
@@ -1079,11 +1166,12 @@ class LexiconFixer(Fixer):
         self.unknown = unknown
         self.wordlist = wordlist
 
-    # chunks of text split at white space; 1 MB at a time keeps memory flat
+    # distinct chunks of text split at white space, 1 MB at a time (keeps memory
+    # flat); ``spaced``: of the text with ASCII punctuation as spaces (_spaced)
     @staticmethod
-    def _chunks(text: str, block: int = 1 << 20) -> set[str]:
+    def _chunks(text: str, block: int = 1 << 20, spaced: bool = False) -> set[str]:
         if len(text) <= block:
-            return set(text.split())
+            return set((_spaced(text) if spaced else text).split())
         out: set[str] = set()
         pos, n = 0, len(text)
         while pos < n:
@@ -1091,14 +1179,49 @@ class LexiconFixer(Fixer):
             if end < n:
                 sp = _SPACE.search(text, end)
                 end = n if sp is None else sp.start()
-            out.update(text[pos:end].split())
+            piece = text[pos:end]
+            out.update((_spaced(piece) if spaced else piece).split())
             pos = end
         return out
 
     @classmethod
     def _words(cls, text: str, common: frozenset[str]) -> set[str]:
-        """The distinct words of ``text`` worth a look: a superset of the words
-        of four letters or more that are not common English as they stand.
+        """The distinct words of ``text`` worth a look: :meth:`_chunk_words`, found
+        faster.
+
+        The text's ASCII punctuation is made white space first (in C, see
+        :func:`_spaced`), so that "word," and "(word" are the token "word" and
+        leave with the common English words in the first set difference; hardly
+        any tokens are left to strip and split. A token is part of a chunk and
+        has the chunk's words there, but the simple path drops a chunk (or a
+        stripped chunk) that is itself common, and this one a token: the two
+        differ only where a common entry holds a word that would be judged
+        (``youtu.be``). The few such entries are known (:func:`_exceptions`);
+        a document that meets one, or yields one of their words, is read by
+        the simple path.
+        """
+        tokens = cls._chunks(text, spaced=True)
+        entries, entry_words = _exceptions(common)
+        if not entries.isdisjoint(tokens):
+            return cls._chunk_words(text, common)
+        rest = tokens - common
+        if not rest:
+            return set()
+        left = set(map(str.strip, rest, repeat(_PUNCT)))
+        if not entries.isdisjoint(left):
+            return cls._chunk_words(text, common)
+        words = cls._split_words(left - common)
+        if not entry_words.isdisjoint(words):
+            return cls._chunk_words(text, common)
+        # ASCII words that are common English as they stand leave in C too
+        words -= set(filter(str.isascii, words & common))
+        return words
+
+    @classmethod
+    def _chunk_words(cls, text: str, common: frozenset[str]) -> set[str]:
+        """The distinct words of ``text`` worth a look (the simple path of
+        :meth:`_words`): a superset of the words of four letters or more that
+        are not common English as they stand.
 
         Common English words leave in C-level set differences: first the
         white-space chunks, then the chunks stripped of punctuation. Only the
@@ -1107,7 +1230,14 @@ class LexiconFixer(Fixer):
         rest = cls._chunks(text) - common
         if not rest:
             return set()
-        left = set(map(str.strip, rest, repeat(_PUNCT))) - common
+        words = cls._split_words(set(map(str.strip, rest, repeat(_PUNCT))) - common)
+        # ASCII words that are common English as they stand leave in C too
+        words -= set(filter(str.isascii, words & common))
+        return words
+
+    @staticmethod
+    def _split_words(left: set[str]) -> set[str]:
+        """The words of chunks stripped of punctuation at their ends."""
         words = set(filter(str.isalpha, left))
         if len(words) < len(left):
             # Chunks with inner punctuation are split into words, all in one
@@ -1126,8 +1256,6 @@ class LexiconFixer(Fixer):
                     joined = ""
             if joined:
                 words.update(_LONG_WORD.findall(joined))
-        # ASCII words that are common English as they stand leave in C too
-        words -= set(filter(str.isascii, words & common))
         return words
 
     def run(self, doc: Document) -> Iterator[Edit | Flag]:
