@@ -32,9 +32,9 @@ stay too.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 import regex
@@ -174,6 +174,15 @@ class _Rule:
     @cached_property
     def timeout(self) -> float | None:
         return None if self.trusted else PATTERN_TIMEOUT
+
+    @cached_property
+    def match(self) -> Callable[..., regex.Match[str] | None]:
+        """``pattern.match`` with the rule's timeout: passing none at all for a
+        built-in rule (an explicit ``timeout=None`` costs the regex module more
+        than a short match does)."""
+        if self.trusted:
+            return self.pattern.match
+        return partial(self.pattern.match, timeout=PATTERN_TIMEOUT)
 
     @cached_property
     def raw(self) -> regex.Pattern[str]:
@@ -442,7 +451,7 @@ class ArtifactsFixer(Fixer):
         pos = m.end()
         for r in self._inline_rules:
             if r.skip_in_markup:
-                m = r.pattern.match(text, pos, timeout=r.timeout)
+                m = r.match(text, pos)
                 if m is not None and r.accepts(m):
                     return False
         return True
@@ -651,7 +660,7 @@ class ArtifactsFixer(Fixer):
         order = self._line_order
         for ls, (le, cand) in candidates.items():
             for rule in sorted(cand, key=order.__getitem__) if len(cand) > 1 else cand:
-                if rule.pattern.match(text, ls, le, timeout=rule.timeout):
+                if rule.match(text, ls, le):
                     yield ls, le, rule
                     break
         for rule in rules:
@@ -851,7 +860,7 @@ def _first_match(
         return None  # an inline edit split the line: no longer one line
     lower = text[start:end].lower()
     for rule in rules:
-        if rule.triggered(lower) and rule.pattern.match(text, start, end, timeout=rule.timeout):
+        if rule.triggered(lower) and rule.match(text, start, end):
             return rule
     return None
 
@@ -872,14 +881,14 @@ def _finditer_from_starts(rule: _Rule, text: str) -> Iterator[regex.Match[str]]:
     at each ``[`` or ``<``, which is slow on text full of them.
     """
     assert rule.starts is not None
-    search, match, timeout = rule.starts.search, rule.pattern.match, rule.timeout
+    search, match = rule.starts.search, rule.match
     pos = 0
     while True:
         c = search(text, pos)
         if c is None:
             return
         p = c.start()
-        m = match(text, p, timeout=timeout)
+        m = match(text, p)
         if m is not None and m.end() > p:
             yield m
             pos = m.end()
