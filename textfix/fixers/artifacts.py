@@ -415,11 +415,12 @@ class ArtifactsFixer(Fixer):
         # the line rules each trigger may start, in rule order
         line_by_trigger: dict[str, list[_Rule]] = {}
         for rule in self._line_rules:
-            for trig in rule.triggers:
+            for trig in dict.fromkeys(rule.triggers):
                 line_by_trigger.setdefault(trig, []).append(rule)
         self._line_by_trigger = {t: tuple(rs) for t, rs in line_by_trigger.items()}
         self._line_order = {r: k for k, r in enumerate(self._line_rules)}
         self._shy_line_rules = any(r.skip_in_markup for r in self._line_rules)
+        self._untriggered_line_rules = tuple(r for r in self._line_rules if not r.triggers)
         # inline rules that share a pattern (HTML tags told apart by name) share a pass
         groups: dict[tuple[str, int, str | None], list[_Rule]] = {}
         for rule in self._inline_rules:
@@ -620,7 +621,8 @@ class ArtifactsFixer(Fixer):
         # a present trigger's rules are on, unless the document is markup and they are
         # markup-shy, or the triggers were just looked for again
         on = set(rules) if low is None or self._shy_line_rules else None
-        candidates: dict[int, tuple[int, set[_Rule]]] = {}
+        # line start -> [line end, the rules of each trigger in the line (in rule order)]
+        candidates: dict[int, list[Any]] = {}
         rfind = text.rfind
         as_bytes = self._byte_triggers
         line_by_trigger = self._line_by_trigger
@@ -636,9 +638,9 @@ class ArtifactsFixer(Fixer):
                 for ls in occurrences[trig]:
                     entry = candidates.get(ls)
                     if entry is None:
-                        candidates[ls] = (ends[ls], set(trig_rules))
+                        candidates[ls] = [ends[ls], trig_rules]
                     else:
-                        entry[1].update(trig_rules)
+                        entry.append(trig_rules)
                 continue
             needle: str | bytes = trig
             if low is not None and trig in as_bytes:
@@ -653,18 +655,23 @@ class ArtifactsFixer(Fixer):
                     le = n
                 entry = candidates.get(ls)
                 if entry is None:
-                    candidates[ls] = (le, set(trig_rules))
+                    candidates[ls] = [le, trig_rules]
                 else:
-                    entry[1].update(trig_rules)
+                    entry.append(trig_rules)
                 pos = find(needle, le + 1) if le < n else -1  # type: ignore[arg-type]
         order = self._line_order
-        for ls, (le, cand) in candidates.items():
-            for rule in sorted(cand, key=order.__getitem__) if len(cand) > 1 else cand:
+        for ls, entry in candidates.items():
+            le = entry[0]
+            if len(entry) == 2:  # one trigger in the line (most lines)
+                cand = entry[1]
+            else:
+                cand = sorted({r for rs in entry[1:] for r in rs}, key=order.__getitem__)
+            for rule in cand:
                 if rule.match(text, ls, le):
                     yield ls, le, rule
                     break
-        for rule in rules:
-            if rule.triggers:
+        for rule in self._untriggered_line_rules:
+            if rule not in rules:
                 continue
             for m in _finditer(rule, text):
                 if "\n" not in m.group():  # a whole line, not a stretch of several
