@@ -345,6 +345,17 @@ def test_user_patterns_run_with_a_timeout(tmp_path: Path, monkeypatch) -> None:
         run("a" * 40 + "! b", rule_packs=[path])
 
 
+def test_only_built_in_rules_run_without_the_timeout(tmp_path: Path) -> None:
+    assert all(cr.trusted for cr in RULES)
+    path = write(tmp_path, "user.toml", USER_PACK)
+    user = calques.read_user_pack(path)
+    assert user and not any(cr.trusted for cr in user)
+    # a user's rule replacing a built-in one (same id) is the user's
+    fx = calques.CalquesFixer([*RULES, *(dataclasses.replace(cr) for cr in user)])
+    by_id = {cr.id: cr for cr in fx.calques}
+    assert all(not by_id[cr.id].trusted for cr in user)
+
+
 # --- do no harm and the prefilter -------------------------------------------------------
 
 
