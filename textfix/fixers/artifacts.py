@@ -736,9 +736,10 @@ class ArtifactsFixer(Fixer):
         """Mark ``end`` lines that only blank or removable lines follow."""
         text = doc.text
         le = len(text)
+        blank = _BLANK.match
         while True:
             ls = text.rfind("\n", 0, le) + 1
-            if text[ls:le].strip() and ls not in removable:
+            if ls not in removable and blank(text, ls, le).end() != le:  # type: ignore[union-attr]
                 if ls in partial:
                     rule = _first_match(end_rules, partial[ls][2])
                 else:
@@ -863,11 +864,16 @@ def _first_match(
     """The first rule whose (whole-line) pattern matches ``text[start:end]``."""
     if end is None:
         end = len(text)
-    if "\n" in text[start:end]:
+    if text.find("\n", start, end) >= 0:
         return None  # an inline edit split the line: no longer one line
-    lower = text[start:end].lower()
+    lower = None
     for rule in rules:
-        if rule.triggered(lower) and rule.match(text, start, end):
+        if rule.triggers:
+            if lower is None:
+                lower = text[start:end].lower()
+            if not rule.triggered(lower):
+                continue
+        if rule.match(text, start, end):
             return rule
     return None
 
