@@ -703,3 +703,32 @@ def test_inline_matches_come_by_start_longest_first(text: str) -> None:
         assert sorted(found, key=lambda t: (t[0], -t[1], t[2].id)) == sorted(
             expected, key=lambda t: (t[0], -t[1], t[2].id)
         )
+
+
+_LINE_PIECES = st.sampled_from(
+    [
+        "Share this:", "SHARE", "Read more", "read more", "Related:", "Follow us on Twitter",
+        "Advertisement", "— Advertisement —", "Click here", "Subscribe", "sign up now",
+        "Source link", "original article", "Cookie settings", "We use cookies. Accept",
+        "Facebook", " Twitter", "\t", " ", ":", ".", "»", "x", "The post", " appeared first on ",
+        "Kim", "\u00e9", "\u0130", "-", "\r", "@kim",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_LINE_PIECES, min_size=1, max_size=6).map("".join))
+def test_a_line_rule_matches_only_lines_starting_with_one_of_its_starts(line: str) -> None:
+    for rule in FIXER._line_rules + FIXER._end_rules:
+        if rule.pattern.match(line) and line[0] < "\x80":
+            assert line[0] in rule.line_starts, (rule.id, line)
+
+
+def test_the_examples_of_line_rules_start_with_one_of_their_starts() -> None:
+    for rule in FIXER._line_rules + FIXER._end_rules:
+        spec = next(r for r in FIXER.rules if r.id == rule.id)
+        lines = [ln for ex in spec.examples for ln in ex.before.split("\n")]
+        lines += [ln for c in spec.counter_examples for ln in c.split("\n")]
+        for line in lines:
+            if line and rule.pattern.match(line) and line[0] < "\x80":
+                assert line[0] in rule.line_starts, (rule.id, line)

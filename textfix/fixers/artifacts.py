@@ -198,6 +198,17 @@ class _Rule:
         """
         return _anchored(self.source) if self.scope in ("line", "end") else self.raw
 
+    @cached_property
+    def line_starts(self) -> frozenset[str]:
+        """(line and end rules) The ASCII characters a line the rule matches may start
+        with: those that the whole-line pattern takes as the start of a match (a
+        partial match of the one character). A line starting with another ASCII
+        character is not tried; one starting with a non-ASCII character is."""
+        match = self.pattern.match
+        return frozenset(
+            c for c in map(chr, range(128)) if match(c, partial=True, timeout=self.timeout)
+        )
+
     def accepts(self, m: regex.Match[str]) -> bool:
         if not (self.tags or self.tag_prefixes):
             return True
@@ -666,7 +677,10 @@ class ArtifactsFixer(Fixer):
                 cand = entry[1]
             else:
                 cand = sorted({r for rs in entry[1:] for r in rs}, key=order.__getitem__)
+            first = text[ls] if ls < le else "\x80"  # (an empty line is tried)
             for rule in cand:
+                if first not in rule.line_starts and first < "\x80":
+                    continue  # (a line rule's match starts the line)
                 if rule.match(text, ls, le):
                     yield ls, le, rule
                     break
