@@ -118,7 +118,18 @@ def _anchor_plan(triggers: dict[str, bytes]) -> dict[int, list[tuple[str, bytes,
                         plan[x].append(member)
                     changed = True
                     break
-    return plan
+    # a trigger that ends at its anchor is tried by a look-behind at every anchor; in
+    # another scan whose anchor it holds before its end, a literal turns most places down
+    for c in plan:
+        for k, (t, b, a) in enumerate(plan[c]):
+            if a + 1 == len(b):
+                options = [(_FREQUENCY.get(x, 1), x) for x in set(b[:-1]) if x != c and x in plan]
+                if options:
+                    x = min(options)[1]
+                    plan[x].append((t, b, b.index(x)))
+                    plan[c][k] = None  # type: ignore[call-overload]
+    kept = {c: [m for m in members if m is not None] for c, members in plan.items()}
+    return {c: members for c, members in kept.items() if members}
 
 
 def _aligned(b1: bytes, a1: int, b2: bytes, a2: int) -> bool:
