@@ -9,6 +9,7 @@ properties on text built from artifact-like pieces.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ import textfix
 from textfix.fixers import artifacts
 from textfix.model import apply_edits
 from textfix.options import Options
-from textfix.packs import LazyPattern, RulePackError, builtin_pack, read_builtin
+from textfix.packs import LazyPattern, RulePackError, builtin_pack, parse_pack, read_builtin
 from textfix.pipeline import Pipeline
 
 SEED = Path(__file__).parent.parent / "seeds" / "000_2f1ded03767b9897.txt"
@@ -516,6 +517,7 @@ _PIECES = st.sampled_from(
         "\n", "=", '"', "[embed]", "read", "READ", "Share", "share this", "like this:",
         "e-mail", "\u0130", "\u212a", "\u00e9", "\u2019", "Facebook ", "cookie", "?",
         "also like", "copy link", "edin", "ta", "print", "pin it", "reddit", "read read",
+        "click", "clic", "follow", "fol", "low", "tap", "p", "facebook", "k", "whatsapp",
     ]
 )  # fmt: skip
 
@@ -732,3 +734,28 @@ def test_the_examples_of_line_rules_start_with_one_of_their_starts() -> None:
         for line in lines:
             if line and rule.pattern.match(line) and line[0] < "\x80":
                 assert line[0] in rule.line_starts, (rule.id, line)
+
+
+_TRIGGER_ALPHABET = "abdeghiklmnoprstuwy -.[/"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.text(_TRIGGER_ALPHABET, min_size=1, max_size=6), min_size=1, max_size=8),
+    st.text(_TRIGGER_ALPHABET.upper() + _TRIGGER_ALPHABET + "\n\u0130", max_size=80),
+)
+def test_a_user_pack_s_triggers_are_found_by_anchor_as_by_find(
+    triggers: list[str], text: str
+) -> None:
+    source = (
+        '[pack]\nfixer = "artifacts"\n\n[[rule]]\nid = "mine"\nsummary = "Mine"\n'
+        f"pattern = '''zqzq'''\ntriggers = {json.dumps(triggers)}\n"
+    )
+    pack = parse_pack(source, "mine.toml", extra_keys=artifacts.EXTRA_KEYS, id_prefix="artifacts/")
+    fixer = artifacts.ArtifactsFixer([artifacts._builtin(), (pack, source)])
+    found = fixer._present(text)[0]
+    lower = text.lower()
+    every = {t for r in fixer._rules for t in r.triggers}
+    assert set(found) == {t for t in every if t in lower}
+    for t, first in found.items():
+        assert lower.find(t) == first
