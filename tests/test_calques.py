@@ -428,7 +428,7 @@ def test_prefilter_agrees_with_the_reference_path(
     picks: list[str], seps: list[str], upper: bool
 ) -> None:
     # joined without a separator, words glue across samples (also to a non-ASCII
-    # letter, which the scan's ASCII bitmap takes for a word boundary); odd
+    # letter, which the scan's ASCII bytes see as a space); odd
     # characters (long s, dotless i, dotted capital I) switch the prefilter off
     text = "".join(p + (seps[i % len(seps)] if seps else " ") for i, p in enumerate(picks))
     if upper:
@@ -459,9 +459,10 @@ _ANCHORS = sorted({a for cr in RULES for a in cr.anchors})
 def test_the_lower_cased_scan_finds_the_anchors_the_reference_scan_finds(
     words: list[tuple[str, str]], seps: list[str], case
 ) -> None:
-    # the split on an ASCII bitmap, the first word after a space and the keys
-    # of non-ASCII words give every group the starts the case-insensitive scan
-    # of the text itself gives it, as often
+    # the split of the text as ASCII bytes (a non-ASCII letter before or after
+    # the ASCII letters of a word), the first word after a space and the keys of
+    # non-ASCII words give every group the starts the case-insensitive scan of
+    # the text itself gives it, as often
     text = case("".join(seps[i % len(seps)] + a + tail for i, (a, tail) in enumerate(words)))
     fx = fixer()
     low = calques.lowered(text)

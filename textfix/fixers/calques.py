@@ -113,6 +113,12 @@ _SOURCE = regex.compile(r"(?P<lang>[a-z]{2}):\s*(?P<idiom>\S.*)", regex.DOTALL)
 _MAP_REF = regex.compile(r"\{(\w+)\}")
 #: whether the character at a position is one that ``\w`` matches (in ``re``)
 _is_word = re.compile(r"\w").match
+#: the word characters from a position on
+_word_run = re.compile(r"\w*").match
+#: bytes.translate table: ASCII word characters stay, every other byte is a space
+_WORD_BYTES = bytes(
+    c if chr(c).isascii() and (chr(c).isalnum() or c == ord("_")) else ord(" ") for c in range(256)
+)
 _SENTENCE_END = regex.compile(r"[.!?…]+[\"'”’)\]]*+(?=\s)|\n")
 
 
@@ -646,20 +652,20 @@ class CalquesFixer(Fixer):
         self._trie = trie if self._by_anchor else None
         # the scan of the text itself, for texts off the fast path: compiled on first use
         self._trigger: re.Pattern[str] | None = None
-        # The same scan over the lower-cased text: case-sensitive literals let the
-        # engine skip to the characters before a word and try each branch of the
-        # trie with one comparison. Those are found with a bitmap of ASCII
-        # characters rather than ``\W`` (a Unicode category test per character):
-        # the lower-cased text has no ``A-Z``, so ``[^a-z0-9_]`` is ``\W`` on
-        # ASCII and a superset elsewhere; :meth:`_hits` drops the hits after a
-        # non-ASCII word character (such a hit consumes only word characters, so
-        # it hides no true hit). The text is split on the hits, after a space so
-        # that its first word has a character before it: the pieces' lengths give
-        # the offsets, with no match object nor Python step per hit. The trie is
+        # The same scan over the lower-cased text, as bytes: one byte per
+        # character (a non-ASCII one encodes as '?'), and every byte that is not
+        # an ASCII word character made a space, so the engine skips to the next
+        # space as fast as it finds a byte (rather than testing ``\W``, a
+        # Unicode category, on every character) and tries each branch of the
+        # trie with one comparison. A space after a non-ASCII letter is no word
+        # boundary, and a word may go on past its ASCII letters: :meth:`_hits`
+        # reads those few characters in the text. The text is split on the hits,
+        # after a space so that its first word has one before it: the pieces'
+        # lengths give the offsets, with no match object per hit. The trie is
         # greedy, so its group is the longest anchor the word starts with.
         ascii_anchors = all(a.isascii() for a in self._by_anchor)
         self._low_trigger = (
-            re.compile(r"([^a-z0-9_])(" + trie + r")(\w*)")
+            re.compile(rb"( )(" + trie.encode("ascii") + rb")(\w*)")
             if self._by_anchor and ascii_anchors
             else None
         )
@@ -728,35 +734,41 @@ class CalquesFixer(Fixer):
                 for m in self._slow_trigger().finditer(text):
                     hits.setdefault(m.group().casefold(), []).append(m.start())
             return hits
-        # [gap, boundary, anchor, rest of the word, gap, boundary, ...]
-        parts = trigger.split(" " + low)
+        # [gap, space, anchor, rest of the word, gap, space, ...]
+        parts = trigger.split((" " + low).encode("ascii", "replace").translate(_WORD_BYTES))
         if len(parts) == 1:
             return hits
-        # the offset in ``low`` where each part ends (one less: the leading space)
+        # the offset in ``low`` where each part starts (one less: the leading space)
         ends = list(accumulate(map(len, parts), initial=-1))
         anchors, starts = parts[2::4], ends[2::4]
-        if text.isascii() or ("".join(parts[1::4]) + "".join(parts[3::4])).isascii():
-            # every word and the character before it are ASCII (the anchors are)
+        keys: dict[bytes, list[int]] = {}
+        if text.isascii():
             for key, s in zip(anchors, starts, strict=False):
-                got = hits.get(key)
+                got = keys.get(key)
                 if got is None:
-                    hits[key] = [s]
+                    keys[key] = [s]
                 else:
                     got.append(s)
-            return hits
-        for k, (key, s) in enumerate(zip(anchors, starts, strict=False)):
-            before, rest = parts[4 * k + 1], parts[4 * k + 3]
-            if before > "\x7f" and _is_word(before):
-                continue  # after a word character: not the start of a word
-            if not rest.isascii():
-                # casefolding the lower-cased word casefolds the word itself (no
-                # character lower-cases to one that folds differently)
-                key = (key + rest).casefold()
-            got = hits.get(key)
+            return {key.decode("ascii"): got for key, got in keys.items()}
+        n = len(low)
+        for key, s, e in zip(anchors, starts, ends[4::4], strict=False):
+            if s and low[s - 1] > "\x7f" and _is_word(low[s - 1]):
+                continue  # after a non-ASCII letter: inside a word
+            if e < n and low[e] > "\x7f" and _is_word(low[e]):
+                # the word goes on past its ASCII letters: keyed by the whole
+                # word casefolded, as the reference scan does (casefolding the
+                # lower-cased word casefolds the word itself: no character
+                # lower-cases to one that folds differently)
+                word = low[s : _word_run(low, e).end()].casefold()
+                hits.setdefault(word, []).append(s)
+                continue
+            got = keys.get(key)
             if got is None:
-                hits[key] = [s]
+                keys[key] = [s]
             else:
                 got.append(s)
+        for key, got in keys.items():
+            hits.setdefault(key.decode("ascii"), []).extend(got)
         return hits
 
     def _possible(self, i: int, low: str | None, start: int = 0, end: int | None = None) -> bool:
@@ -819,19 +831,28 @@ class CalquesFixer(Fixer):
                     if self._possible(i, low):
                         out[i] = [(0, n)]
                 continue
-            if len(starts) == 1:
+            if len(starts) == 1:  # most groups: one stretch, checked without lists
                 s = starts[0]
-                spans = [(s - before if s > before else 0, s + after if s + after < n else n)]
-            else:
-                starts.sort()
-                spans = []
-                lo, hi = starts[0] - before, starts[0] + after
-                for s in starts:
-                    if s - before > hi:
-                        spans.append((lo if lo > 0 else 0, hi if hi < n else n))
-                        lo = s - before
-                    hi = s + after
-                spans.append((lo if lo > 0 else 0, hi if hi < n else n))
+                ws, we = s - before if s > before else 0, s + after if s + after < n else n
+                for i, needs in checks[g]:
+                    for alternatives in needs:
+                        for lit in alternatives:
+                            if find(lit, ws, we) >= 0:  # type: ignore[misc]
+                                break
+                        else:
+                            break
+                    else:
+                        out[i] = [(ws, we)]
+                continue
+            starts.sort()
+            spans = []
+            lo, hi = starts[0] - before, starts[0] + after
+            for s in starts:
+                if s - before > hi:
+                    spans.append((lo if lo > 0 else 0, hi if hi < n else n))
+                    lo = s - before
+                hi = s + after
+            spans.append((lo if lo > 0 else 0, hi if hi < n else n))
             for i, needs in checks[g]:
                 if not needs:
                     out[i] = spans
