@@ -730,7 +730,7 @@ class ArtifactsFixer(Fixer):
                 if _only_artifacts(text, ls, le, line_runs):
                     removable[ls] = (le, line_runs[0][0][2])
                 else:
-                    edits = [e for run in line_runs for e in self._remove_run(text, run)]
+                    edits = [e for run in line_runs for e in self._remove_run(text, run, ls, le)]
                     partial[ls] = (le, edits, apply_edits(text, edits, ls, le))
         if line_rules:
             for ls, le, rule in self._line_matches(line_rules, text, lowered):
@@ -824,15 +824,17 @@ class ArtifactsFixer(Fixer):
                 yield _edit(rules[k], pieces[k][0], pieces[j][1], "")
                 k = j + 1
 
-    def _remove_run(self, text: str, run: list[tuple[int, int, _Rule]]) -> Iterator[Edit]:
-        """Remove a run of inline artifacts that shares its line with other text."""
+    def _remove_run(
+        self, text: str, run: list[tuple[int, int, _Rule]], ls: int, le: int
+    ) -> Iterator[Edit]:
+        """Remove a run of inline artifacts that shares its line (``ls`` to ``le``) with
+        other text (the line is the caller's: a line of many runs is not looked for
+        once per run)."""
         s, e = run[0][0], run[-1][1]
-        ls = text.rfind("\n", 0, s) + 1
-        le = _line_end(text, ls)
         left_open = s == ls or text[s - 1] in " \t"
         right_open = e == le or text[e] in " \t\r"
         start, end, replacement = s, e, ""
-        if e == le or text[e:le].strip() == "":
+        if e == le or _BLANK.match(text, e, le).end() == le:  # type: ignore[union-attr]
             # at the end of the line: take the spaces before it too
             while start > ls and text[start - 1] in " \t":
                 start -= 1
