@@ -465,7 +465,7 @@ def test_the_lower_cased_scan_finds_the_anchors_the_reference_scan_finds(
     # the text itself gives it, as often
     text = case("".join(seps[i % len(seps)] + a + tail for i, (a, tail) in enumerate(words)))
     fx = fixer()
-    low = calques.lowered(text)
+    low = calques.lowered_bytes(text)
     if low is None:
         return
     fast = {g: sorted(s) for g, s in fx._group_starts(text, low).items()}
@@ -476,13 +476,13 @@ def test_the_lower_cased_scan_finds_the_anchors_the_reference_scan_finds(
 def test_the_scan_keys_words_as_the_reference_scan_does() -> None:
     fx = fixer()
     # after a non-ASCII letter: inside a word, not an anchor
-    assert fx._hits("éwill be", calques.lowered("éwill be")) == {}
-    assert fx._hits("中Since", calques.lowered("中Since")) == {}
+    assert fx._hits("éwill be", calques.lowered_bytes("éwill be")) == {}
+    assert fx._hits("中Since", calques.lowered_bytes("中Since")) == {}
     # after a non-ASCII non-letter, or first in the text: an anchor
-    assert fx._hits("«Will»", calques.lowered("«Will»")) == {"will": [1]}
-    assert fx._hits("will will", "will will") == {"will": [0, 5]}
+    assert fx._hits("«Will»", calques.lowered_bytes("«Will»")) == {"will": [1]}
+    assert fx._hits("will will", b"will will") == {"will": [0, 5]}
     # a non-ASCII word is keyed by the whole word casefolded, as the reference does
-    assert fx._hits("Giftﬁx", calques.lowered("Giftﬁx")) == {"giftfix": [0]}
+    assert fx._hits("Giftﬁx", calques.lowered_bytes("Giftﬁx")) == {"giftfix": [0]}
     assert fx._hits("Giftﬁx", None) == {"giftfix": [0]}
 
 
@@ -530,6 +530,30 @@ def test_lowered_keeps_offsets_or_gives_up() -> None:
     assert calques.lowered("İstanbul") is None  # lower-casing adds a character
     assert calques.lowered("ſince five years") is None  # long s matches 's' ignoring case
     assert calques.lowered("dıd") is None
+
+
+def test_lowered_bytes_keeps_offsets_or_gives_up() -> None:
+    assert calques.lowered_bytes("Since Five Years") == b"since five years"
+    assert calques.lowered_bytes("Café “Déjà”") == b"caf? ?d?j??"
+    for odd in ("İstanbul", "ſince", "dıd", "\u212aind"):
+        assert calques.lowered_bytes(odd) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(alphabet=st.sampled_from("aAsSkK iIé É?’ß\u212aſıİΣς中_1"), max_size=40),
+    lit=st.text(alphabet=st.sampled_from("ask i?1_"), min_size=1, max_size=3),
+)
+def test_lowered_bytes_holds_every_ascii_string_the_lowered_text_holds(text: str, lit: str) -> None:
+    # the requirements are checked on the bytes: none may be lost there
+    low, low_b = calques.lowered(text), calques.lowered_bytes(text)
+    if low_b is None:
+        return
+    assert low is not None and len(low_b) == len(low) == len(text)
+    at = low.find(lit)
+    while at >= 0:
+        assert low_b.startswith(lit.encode("ascii"), at)
+        at = low.find(lit, at + 1)
 
 
 # --- lazy patterns and the cached prefilter ----------------------------------------

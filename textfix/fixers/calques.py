@@ -607,6 +607,28 @@ def _read_needs(raw: bytes, count: int) -> list[tuple[Need, ...]] | None:
     return data
 
 
+#: characters that keep a text off the byte view: dotted capital I lower-cases to
+#: two characters, dotless i and long s match an ASCII letter ignoring case, and
+#: the Kelvin sign lower-cases to an ASCII 'k' (no other character lower-cases to
+#: ASCII or to more than one character)
+_BYTES_ODD = ("\u0130", "\u0131", "\u017f", "\u212a")
+
+
+def lowered_bytes(text: str) -> bytes | None:
+    """``text`` lower-cased as ASCII bytes, one per character (``?`` for a non-ASCII
+    one), or None when that view could miss a case-insensitive match.
+
+    An ASCII string (a requirement, an anchor) occurs in it wherever it occurs in
+    :func:`lowered` ``(text)``, at the same offsets; a ``?`` may stand for more.
+    """
+    if text.isascii():
+        return text.encode("ascii").lower()
+    for odd in _BYTES_ODD:
+        if odd in text:
+            return None
+    return text.encode("ascii", "replace").lower()
+
+
 def lowered(text: str) -> str | None:
     """``text`` in lower case with the same offsets, or None when lower-casing
     would shift offsets or hide a case-insensitive match of an ASCII letter."""
@@ -686,9 +708,19 @@ class CalquesFixer(Fixer):
         self._needs: tuple[tuple[Need, ...], ...] = tuple(
             known[k] if k in known else required_literals(*k) for k in keys
         )
+        #: the same as ASCII bytes, for the byte view (see lowered_bytes); a
+        #: requirement with a non-ASCII string is left out (it only costs speed)
+        self._needs_b: tuple[tuple[tuple[bytes, ...], ...], ...] = tuple(
+            tuple(
+                tuple(lit.encode("ascii") for lit in need)
+                for need in needs
+                if all(lit.isascii() for lit in need)
+            )
+            for needs in self._needs
+        )
         #: per group, its rules with their requirements (with and without the prefilter)
         self._checks = tuple(
-            tuple((i, self._needs[i]) for i in members) for members in self._groups
+            tuple((i, self._needs_b[i]) for i in members) for members in self._groups
         )
         self._no_checks = tuple(tuple((i, ()) for i in members) for members in self._groups)
         #: per rule, its compiled pattern once a document needed it (built-in
@@ -721,7 +753,7 @@ class CalquesFixer(Fixer):
             out.extend(self._by_anchor.get(word[:length], ()))
         return out
 
-    def _hits(self, text: str, low: str | None) -> dict[str, list[int]]:
+    def _hits(self, text: str, low: bytes | None) -> dict[str, list[int]]:
         """Where words starting with an anchor start.
 
         The key is the casefolded word, or, on the lower-cased fast path, the
@@ -735,7 +767,7 @@ class CalquesFixer(Fixer):
                     hits.setdefault(m.group().casefold(), []).append(m.start())
             return hits
         # [gap, space, anchor, rest of the word, gap, space, ...]
-        parts = trigger.split((" " + low).encode("ascii", "replace").translate(_WORD_BYTES))
+        parts = trigger.split((b" " + low).translate(_WORD_BYTES))
         if len(parts) == 1:
             return hits
         # the offset in ``low`` where each part starts (one less: the leading space)
@@ -750,16 +782,15 @@ class CalquesFixer(Fixer):
                 else:
                     got.append(s)
             return {key.decode("ascii"): got for key, got in keys.items()}
-        n = len(low)
+        # (a character is a word character exactly when its lower case is one)
+        n = len(text)
         for key, s, e in zip(anchors, starts, ends[4::4], strict=False):
-            if s and low[s - 1] > "\x7f" and _is_word(low[s - 1]):
+            if s and text[s - 1] > "\x7f" and _is_word(text[s - 1]):
                 continue  # after a non-ASCII letter: inside a word
-            if e < n and low[e] > "\x7f" and _is_word(low[e]):
+            if e < n and text[e] > "\x7f" and _is_word(text[e]):
                 # the word goes on past its ASCII letters: keyed by the whole
-                # word casefolded, as the reference scan does (casefolding the
-                # lower-cased word casefolds the word itself: no character
-                # lower-cases to one that folds differently)
-                word = low[s : _word_run(low, e).end()].casefold()
+                # word casefolded, as the reference scan does
+                word = text[s : _word_run(text, e).end()].casefold()
                 hits.setdefault(word, []).append(s)
                 continue
             got = keys.get(key)
@@ -771,14 +802,14 @@ class CalquesFixer(Fixer):
             hits.setdefault(key.decode("ascii"), []).extend(got)
         return hits
 
-    def _possible(self, i: int, low: str | None, start: int = 0, end: int | None = None) -> bool:
+    def _possible(self, i: int, low: bytes | None, start: int = 0, end: int | None = None) -> bool:
         """False when ``low[start:end]`` lacks a literal that every match of rule ``i`` holds."""
         if low is None:
             return True
         if end is None:
             end = len(low)
         find = low.find
-        for alternatives in self._needs[i]:
+        for alternatives in self._needs_b[i]:
             for lit in alternatives:
                 if find(lit, start, end) >= 0:
                     break
@@ -786,7 +817,7 @@ class CalquesFixer(Fixer):
                 return False
         return True
 
-    def _group_starts(self, text: str, low: str | None) -> dict[int, list[int]]:
+    def _group_starts(self, text: str, low: bytes | None) -> dict[int, list[int]]:
         """Per group of rules, where the words starting with one of its anchors
         start: once per rule of the group that :meth:`_rules_of` names for the
         word (unsorted). The same with or without the lower-cased text."""
@@ -804,13 +835,13 @@ class CalquesFixer(Fixer):
                     got.extend(starts)
         return starts_of
 
-    def _windows(self, text: str, low: str | None = None) -> dict[int, list[tuple[int, int]]]:
+    def _windows(self, text: str, low: bytes | None = None) -> dict[int, list[tuple[int, int]]]:
         """For each rule, the merged stretches of ``text`` within reach of its anchors.
 
         One pass of the trigger regex collects the anchor hits per word; the
         per-rule work is then a sort and a merge of plain integers, and a rule
         whose windows would cover most of the text simply scans all of it.
-        Given the lower-cased text (see :func:`lowered`), a rule whose literals
+        Given the lower-cased bytes (see :func:`lowered_bytes`), a rule whose literals
         are missing from the text, or from one of its stretches, drops it: its
         pattern could not match there.
         """
@@ -906,7 +937,7 @@ class CalquesFixer(Fixer):
             return
         found: list[tuple[int, int, float, int, regex.Match[str]]] = []
         seen: set[tuple[int, int, int]] = set()
-        windows = self._windows(text, lowered(text) if self.prefilter else None)
+        windows = self._windows(text, lowered_bytes(text) if self.prefilter else None)
         patterns = self._patterns
         for i, spans in windows.items():
             cr = self.calques[i]
