@@ -759,3 +759,25 @@ def test_a_user_pack_s_triggers_are_found_by_anchor_as_by_find(
     assert set(found) == {t for t in every if t in lower}
     for t, first in found.items():
         assert lower.find(t) == first
+
+
+LOOKBEHIND_PACK = """
+[pack]
+fixer = "artifacts"
+
+[[rule]]
+id = "after-a-sentence"
+summary = "A 'Promo' line right after a sentence"
+triggers = ["promo"]
+pattern = '''(?<=\\.\\n)Promo'''
+"""
+
+
+def test_a_line_rule_looking_behind_the_line_start_is_tried_on_every_line(
+    tmp_path: Path,
+) -> None:
+    fixer = artifacts.build(Options(rule_packs=(write(tmp_path, "lb.toml", LOOKBEHIND_PACK),)))
+    (rule,) = [r for r in fixer._line_rules if r.id == "artifacts/after-a-sentence"]
+    assert len(rule.line_starts) == 128
+    result = Pipeline([fixer]).clean("End.\nPromo\nA Promo\nMore\nPromo\n")
+    assert result.text == "End.\nA Promo\nMore\nPromo\n"

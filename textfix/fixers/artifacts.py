@@ -150,6 +150,7 @@ _Activation = tuple[
 ]
 # how many trigger sets ArtifactsFixer._activation keeps before it starts again
 _ACTIVATION_LIMIT = 4096
+_ASCII = frozenset(map(chr, range(128)))
 # whitespace (str.isspace), matched up to the end of a stretch that may be blank
 _BLANK = re.compile(r"\s*+")
 # what may separate two inline artifacts of one run (matched up to the next one)
@@ -213,11 +214,19 @@ class _Rule:
     def line_starts(self) -> frozenset[str]:
         """(line and end rules) The ASCII characters a line the rule matches may start
         with: those that the whole-line pattern takes as the start of a match (a
-        partial match of the one character). A line starting with another ASCII
-        character is not tried; one starting with a non-ASCII character is."""
-        match = self.pattern.match
+        partial match of the one character, at the start of a text or of a line). A
+        line starting with another ASCII character is not tried; one starting with a
+        non-ASCII character is. Every character, for a pattern with a look-behind
+        (which may look past the line start, where one character cannot tell)."""
+        pattern = self.pattern
+        if "(?<=" in pattern.pattern:
+            return _ASCII
+        timeout = self.timeout
         return frozenset(
-            c for c in map(chr, range(128)) if match(c, partial=True, timeout=self.timeout)
+            c
+            for c in _ASCII
+            if pattern.match(c, partial=True, timeout=timeout)
+            or pattern.match("\n" + c, 1, partial=True, timeout=timeout)
         )
 
     def accepts(self, m: regex.Match[str]) -> bool:
