@@ -55,6 +55,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from itertools import accumulate
+from operator import add
 from pathlib import Path
 from typing import Any
 
@@ -687,7 +688,7 @@ class CalquesFixer(Fixer):
         # greedy, so its group is the longest anchor the word starts with.
         ascii_anchors = all(a.isascii() for a in self._by_anchor)
         self._low_trigger = (
-            re.compile(rb"( )(" + trie.encode("ascii") + rb")(\w*)")
+            re.compile(rb" (" + trie.encode("ascii") + rb")(\w*)")
             if self._by_anchor and ascii_anchors
             else None
         )
@@ -766,13 +767,17 @@ class CalquesFixer(Fixer):
                 for m in self._slow_trigger().finditer(text):
                     hits.setdefault(m.group().casefold(), []).append(m.start())
             return hits
-        # [gap, space, anchor, rest of the word, gap, space, ...]
+        # [gap, anchor, rest of the word, gap, anchor, ...]: each hit's space is
+        # in no part (a group for it would cost the engine more than the sum)
         parts = trigger.split((b" " + low).translate(_WORD_BYTES))
-        if len(parts) == 1:
+        count = len(parts) // 3
+        if not count:
             return hits
-        # the offset in ``low`` where each part starts (one less: the leading space)
+        # where each part starts in ``low``, but for the spaces of the hits before
+        # it (one less: the leading space)
         ends = list(accumulate(map(len, parts), initial=-1))
-        anchors, starts = parts[2::4], ends[2::4]
+        anchors = parts[1::3]
+        starts = list(map(add, ends[1::3], range(1, count + 1)))
         keys: dict[bytes, list[int]] = {}
         if text.isascii():
             for key, s in zip(anchors, starts, strict=False):
@@ -784,7 +789,8 @@ class CalquesFixer(Fixer):
             return {key.decode("ascii"): got for key, got in keys.items()}
         # (a character is a word character exactly when its lower case is one)
         n = len(text)
-        for key, s, e in zip(anchors, starts, ends[4::4], strict=False):
+        word_ends = map(add, ends[3::3], range(1, count + 1))
+        for key, s, e in zip(anchors, starts, word_ends, strict=False):
             if s and text[s - 1] > "\x7f" and _is_word(text[s - 1]):
                 continue  # after a non-ASCII letter: inside a word
             if e < n and text[e] > "\x7f" and _is_word(text[e]):
