@@ -340,22 +340,8 @@ def effective_confidence(cr: CalqueRule, source_lang: str | None) -> float:
 # --- the anchor prefilter ----------------------------------------------------
 
 
-#: English letters by how often a word starts with them: the trie tries its
-#: branches in this order, so a word that starts no anchor fails sooner
-_LETTER_ORDER = {ch: rank for rank, ch in enumerate("taoiswcbphfmdrelnguykvjqzx")}
-
-
-def _branch_order(ch: str) -> tuple[int, str]:
-    return _LETTER_ORDER.get(ch, len(_LETTER_ORDER)), ch
-
-
 def _trie_regex(words: Iterable[str]) -> str:
-    """One regex alternation for ``words`` shaped as a trie, so it branches once per letter.
-
-    The branches of a node start with different letters, so their order does
-    not change what matches (a case-insensitive engine folds no character to
-    two ASCII letters); common word-initial letters come first.
-    """
+    """One regex alternation for ``words`` shaped as a trie, so it branches once per letter."""
     trie: dict[str, Any] = {}
     for w in words:
         node = trie
@@ -365,8 +351,7 @@ def _trie_regex(words: Iterable[str]) -> str:
 
     def emit(node: dict[str, Any]) -> str:
         ends = "" in node
-        children = sorted((ch for ch in node if ch), key=_branch_order)
-        branches = [re.escape(ch) + emit(node[ch]) for ch in children]
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
         if not branches:
             return ""
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
