@@ -60,7 +60,7 @@ import unicodedata
 from array import array
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, compress, repeat
+from itertools import accumulate, chain, filterfalse, repeat
 from pathlib import Path
 from typing import TypeVar, overload
 
@@ -546,15 +546,16 @@ def _judged_words(entry: str, common: frozenset[str]) -> list[str]:
 def _common_exceptions(common: frozenset[str]) -> frozenset[str]:
     """The entries of ``common`` that hold a word the fixer would judge (``youtu.be``:
     ``youtu``; a handful), found without a Python step for most entries."""
-    # an ASCII alphabetic entry is its only word: judged when its lower case is not common
-    plain = list(filter(str.isascii, filter(str.isalpha, common)))
-    lowered = list(map(str.lower, plain))
-    missing = set(lowered) - common
-    found = {
-        w for w in compress(plain, map(missing.__contains__, lowered)) if _judged_words(w, common)
-    }
-    found.update(w for w in common.difference(plain) if _judged_words(w, common))
-    return frozenset(found)
+    # an ASCII alphabetic entry is its only word, judged when its lower case is not
+    # common: never for a lower-case one
+    alpha = list(filter(str.isalpha, common))
+    capital = list(filterfalse(str.islower, filter(str.isascii, alpha)))
+    lowered = map(str.lower, capital)
+    found = {w for w, low in zip(capital, lowered, strict=True) if low not in common}
+    # any other entry is looked at in Python (a few thousand)
+    others = chain(filterfalse(str.isalpha, common), filterfalse(str.isascii, alpha))
+    found.update(others)
+    return frozenset(w for w in found if _judged_words(w, common))
 
 
 _EXCEPTIONS: list[tuple[frozenset[str], tuple[frozenset[str], frozenset[str]]]] = []
