@@ -38,10 +38,11 @@ Russian is matched both in Cyrillic and in one Latin transliteration
 (BGN/PCGN-like: ``khorosho``, ``segodnya``); other romanisations (``horosho``)
 are not recognised.
 
-The hot path splits the text on white space into a set of distinct chunks and
-removes the common English ones with set differences (C speed), strips and
-splits what is left in one pass, and looks each remaining distinct word up once;
-only the few suspicious words are then located in the text.
+The hot path makes the text's ASCII punctuation white space (one
+``bytes.translate``), splits it into a set of distinct tokens and removes the
+common English ones with set differences (C speed), strips and splits what is
+left in one pass, and looks each remaining distinct word up once; only the few
+suspicious words are then located in the text.
 """
 
 from __future__ import annotations
