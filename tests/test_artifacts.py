@@ -781,3 +781,16 @@ def test_a_line_rule_looking_behind_the_line_start_is_tried_on_every_line(
     assert len(rule.line_starts) == 128
     result = Pipeline([fixer]).clean("End.\nPromo\nA Promo\nMore\nPromo\n")
     assert result.text == "End.\nA Promo\nMore\nPromo\n"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(_TRIGGER_ALPHABET, min_size=2, max_size=8), max_size=20))
+def test_an_anchor_plan_places_every_trigger_once_at_a_byte_it_holds(triggers: list[str]) -> None:
+    plan = artifacts._anchor_plan({t: t.encode() for t in triggers})
+    placed = [(t, b, a, c) for c, members in plan.items() for t, b, a in members]
+    assert sorted(t for t, _, _, _ in placed) == sorted(set(triggers))
+    for t, b, a, c in placed:
+        assert b == t.encode() and b[a] == c
+        # one that ends at its anchor holds no other anchor before its end
+        if a + 1 == len(b):
+            assert not any(x in plan and x != c for x in b[:-1])

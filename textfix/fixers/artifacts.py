@@ -120,16 +120,18 @@ def _anchor_plan(triggers: dict[str, bytes]) -> dict[int, list[tuple[str, bytes,
                     break
     # a trigger that ends at its anchor is tried by a look-behind at every anchor; in
     # another scan whose anchor it holds before its end, a literal turns most places down
-    for c in plan:
-        for k, (t, b, a) in enumerate(plan[c]):
+    moves = []
+    for c, members in plan.items():
+        for t, b, a in members:
             if a + 1 == len(b):
                 options = [(_FREQUENCY.get(x, 1), x) for x in set(b[:-1]) if x != c and x in plan]
                 if options:
-                    x = min(options)[1]
-                    plan[x].append((t, b, b.index(x)))
-                    plan[c][k] = None  # type: ignore[call-overload]
-    kept = {c: [m for m in members if m is not None] for c, members in plan.items()}
-    return {c: members for c, members in kept.items() if members}
+                    moves.append((c, t, min(options)[1]))
+    for c, t, x in moves:
+        (member,) = [m for m in plan[c] if m[0] == t]
+        plan[c].remove(member)
+        plan[x].append((t, member[1], member[1].index(x)))
+    return {c: members for c, members in plan.items() if members}
 
 
 def _aligned(b1: bytes, a1: int, b2: bytes, a2: int) -> bool:
