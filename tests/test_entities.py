@@ -941,6 +941,17 @@ def test_the_quick_test_never_hides_what_the_vote_finds(text: str) -> None:
         assert every is not None and entities._may_vary(every)
 
 
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(_name_texts, _texts), st.integers(0, 30))
+def test_the_rough_quick_test_holds_wherever_the_quick_test_does(text: str, cut: int) -> None:
+    # (before the sentence ends and the protected spans are looked at)
+    doc = Document(text)
+    for lo in (0, min(cut, len(text))):
+        every = entities._scan(doc, lo, len(text))
+        if every is not None and entities._may_vary(every):
+            assert entities._may_vary_roughly(text, lo, len(text))
+
+
 def test_the_quick_test_on_the_seed_and_the_clean_corpus() -> None:
     texts = [SEED.read_text(encoding="utf-8")]
     texts += [p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt"))]
@@ -949,9 +960,11 @@ def test_the_quick_test_on_the_seed_and_the_clean_corpus() -> None:
     quiet = "Pyongyang said no. Envoys met in Seoul. Kim Jong-un waited. Officials agreed."
     every = entities._scan(Document(quiet), 0, len(quiet))
     assert every is not None and not entities._may_vary(every)
+    assert not entities._may_vary_roughly(quiet, 0, len(quiet))
     for noisy in (quiet + " Pyongyan left. Pyongyang won.", quiet + " Kim Jong Un left."):
         every = entities._scan(Document(noisy), 0, len(noisy))
         assert every is not None and entities._may_vary(every)
+        assert entities._may_vary_roughly(noisy, 0, len(noisy))
 
 
 @pytest.mark.parametrize(

@@ -64,9 +64,12 @@ strings, none equal to its canonical name, none listed under two names and
 none the canonical name of another entry. Anything else raises
 :class:`textfix.packs.RulePackError` naming the file, the line and the key.
 
-Cost: one regex scan lists the mentions, each with the sentence end before it
-when it starts a sentence, and counts them in C; mentions that touch a
-protected span are left out by bisection in the same pass. Most documents
+Cost: a first regex scan lists the mentions and counts them in C, each taken
+as possibly starting a sentence and protected or not, and the quick test
+below (``_may_vary_roughly``) sets most documents aside on that alone. Only
+the others are scanned again for the sentence end before each mention, the
+mentions that touch a protected span left out by bisection in the same pass,
+and the quick test is asked again on what that scan counted. Most documents
 write every name one way: a quick necessary test over units cached per
 distinct mention (``_may_vary``: two shapes of one skeleton, or a token that
 shares a deletion key with a token seen twice, is itself seen at most twice
@@ -267,9 +270,12 @@ def _char_class(chars: Iterable[str]) -> str:
     return "[" + "".join(regex.escape(c, special_only=False) for c in sorted(chars)) + "]"
 
 
+# (after a space, a name goes on only at a particle, an article or a capital:
+# the look-ahead turns away every other word at once)
 _MENTION_REST = (
     rf"(?<![\p{{L}}\p{{M}}\d_'’-]\p{{Lu}}){_TOKEN_TAIL}"
-    rf"(?:[ \u00a0](?:(?:{_prefix_tree(_PARTICLES.split('|'))})[ \u00a0])*+"
+    rf"(?:[ \u00a0](?=[\p{{Lu}}{_PARTICLE_INITIALS}])"
+    rf"(?:(?:{_prefix_tree(_PARTICLES.split('|'))})[ \u00a0])*+"
     rf"(?:(?:{_prefix_tree(_ARABIC_ARTICLES.split('|'))})-)?+{_TOKEN})*+"
     r"(?![\d_])"
 )
@@ -733,10 +739,12 @@ class EntitiesFixer(Fixer):
     ) -> Iterator[Edit | Flag]:
         """Outliers and inconsistent forms among the names of ``text[lo:hi]``."""
         text = doc.text
+        if not _may_vary_roughly(text, lo, hi):
+            return  # (most documents: every name is written one way)
         listed: list[regex.Match[str]] | None = [] if hi - lo <= _LISTED_SECTION else None
         every = _scan(doc, lo, hi, listed)
         if every is None or not _may_vary(every):
-            return  # (most documents: every name is written one way)
+            return
         names = _Names.of_scan(doc, lo, hi, every, listed)
         counts = names.counts
         families = _Families(counts)
@@ -981,11 +989,18 @@ class EntitiesFixer(Fixer):
         if not any(suggest.values()):
             return
         found: list[tuple[int, int, tuple[int, ...], tuple[str, str] | None]] = []
+        # (the runs of words to flag, worked out once per distinct mention)
+        hits: dict[tuple[str, ...], list[tuple[int, int, tuple[str, str] | None]]] = {}
         for m in mentions:
-            for i, n, unit, _ in _word_runs(tuple(map(_third, m))):
-                if unit in suggest:
-                    starts = tuple(t[0] for t in m[i : i + n])
-                    found.append((m[i][0], m[i + n - 1][1], starts, suggest[unit]))
+            words = tuple(map(_third, m))
+            hit = hits.get(words)
+            if hit is None:
+                hit = hits[words] = [
+                    (i, n, suggest[unit]) for i, n, unit, _ in _word_runs(words) if unit in suggest
+                ]
+            for i, n, h in hit:
+                starts = tuple(t[0] for t in m[i : i + n])
+                found.append((m[i][0], m[i + n - 1][1], starts, h))
         # nested forms (``Jong Un`` inside ``Kim Jong Un``): the longest decides,
         # whether it is flagged or the dominant form itself
         found.sort(key=lambda f: (f[0] - f[1], f[0]))
@@ -1049,8 +1064,8 @@ class _Names:
         self.max_n = MAX_NGRAM
         #: every mention's match in a small section, as the scan listed them
         self._listed: list[regex.Match[str]] | None = None
-        #: where each listed mention starts, once asked
-        self._at: dict[str, list[int]] | None = None
+        #: ``(start, mention)`` of each listed mention, once asked
+        self._at: list[tuple[int, str]] | None = None
         #: the mentions that hold each word, once asked
         self._holding: dict[str, list[str]] | None = None
 
@@ -1203,18 +1218,14 @@ class _Names:
         looked for as a substring; the scan then runs only around the places
         found (all of the section when they are many).
         """
+        text, lo, hi = self.doc.text, self.lo, self.hi
         if self._listed is not None:
             at = self._at
             if at is None:
-                at = self._at = {}
                 listed = self._listed
                 starts = map(_Match.start, listed)
-                for i, g in zip(starts, map(_Match.group, listed, repeat(1)), strict=False):
-                    at.setdefault(g, []).append(i)
-            found = [(i, g) for g in look for i in at.get(g, ())]
-            found.sort()
-            return found
-        text, lo, hi = self.doc.text, self.lo, self.hi
+                at = self._at = list(zip(starts, map(_Match.group, listed, repeat(1)), strict=True))
+            return list(compress(at, map(look.__contains__, map(_second, at))))
         if sum(text.count(g, lo, hi) for g in look) > _FEW_PLACES:
             found = ((m.start(), m.group()) for m in _MENTION.finditer(text, lo, hi))
             return [sg for sg in found if sg[1] in look]
@@ -1230,9 +1241,19 @@ class _Names:
         """Where each of ``units`` first occurs among ``mentions``, as ``_count`` counts."""
         first: dict[str, int] = {}
         max_n = self.max_n
+        # (the runs of words counted as one of ``units``, once per distinct mention)
+        runs: dict[tuple[str, ...], list[tuple[int, str]]] = {}
         for m in mentions:
-            for i, n, unit, free in _word_runs(tuple(map(_third, m))):
-                if free and n <= max_n and unit in units and unit not in first:
+            words = tuple(map(_third, m))
+            found = runs.get(words)
+            if found is None:
+                found = runs[words] = [
+                    (i, unit)
+                    for i, n, unit, free in _word_runs(words)
+                    if free and n <= max_n and unit in units
+                ]
+            for i, unit in found:
+                if unit not in first:
                     first[unit] = m[i][0]
         return first
 
@@ -1278,6 +1299,7 @@ def _runs(words: tuple[str, ...]) -> tuple[tuple[int, int, str, bool], ...]:
 
 
 _word_runs = _Memo(_runs, 1 << 12).__getitem__
+_second = itemgetter(1)
 _third = itemgetter(2)
 
 
@@ -1381,47 +1403,51 @@ def _may_vary(every: dict[tuple[str, str], int]) -> bool:
     units counted here hold every unit the vote counts, as often or more
     often. The vote finds a name written two ways only where two units have
     one skeleton and two shapes (more shapes than skeletons), and an outlier
-    only where a token shares a deletion key with another token seen twice or
-    more (in a family of one shape: a family's count is its token's); most
-    documents have neither. It runs in C over what :func:`_raw_units` keeps
-    per mention.
+    only where a token that is no English word (as ``_judge`` asks of an
+    outlier; most capitalised tokens are words) shares a deletion key with
+    another token seen twice or more (in a family of one shape: a family's
+    count is its token's); most documents have neither. It runs in C over what
+    :func:`_raw_units` keeps per mention, and per-process memos of what each
+    token is.
     """
     raw = list(map(_RAW_UNITS.__getitem__, every))
     shapes = set(chain.from_iterable(map(itemgetter(0), raw)))
     if len(shapes) > len(set(chain.from_iterable(map(itemgetter(1), raw)))):
         return True  # one skeleton, two shapes
+    tokens = set(chain.from_iterable(map(itemgetter(3), raw)))
+    rare = list(compress(tokens, map(_NO_WORD.__getitem__, tokens)))
+    if not rare:
+        return False
     family: dict[str, int] = {}
     found = map(operator.mul, map(itemgetter(2), raw), every.values())
     _count_elements(family, chain.from_iterable(found))
-    tokens = set(chain.from_iterable(map(itemgetter(3), raw)))
     common = [s for s in tokens if family[s] > 1]
     if not common:
         return False
-    keys = list(chain.from_iterable(map(_KEYS.__getitem__, common)))
-    held = set(keys)
-    if len(held) == len(keys):  # (else two frequent tokens share a deletion key)
-        rare = tokens.difference(common)
-        if held.isdisjoint(chain.from_iterable(map(_KEYS.__getitem__, rare))):
-            return False
-    return _some_pair_may_merge(every, raw, tokens, common)
+    held = set(chain.from_iterable(map(_KEYS.__getitem__, common)))
+    rare = [o for o in rare if not held.isdisjoint(_KEYS[o])]
+    if not rare:
+        return False
+    return _some_pair_may_merge(every, raw, rare, common)
 
 
 def _some_pair_may_merge(
     every: dict[tuple[str, str], int],
     raw: list[tuple[tuple[str, ...], ...]],
-    tokens: set[str],
+    rare: list[str],
     common: list[str],
 ) -> bool:
     """The rest of :func:`_may_vary`'s outlier test, for the few sections where a
-    token shares a deletion key with one seen twice or more: whether a pair of
-    such tokens can pass :func:`EntitiesFixer._judge` in some name.
+    token that is no English word (``rare``) shares a deletion key with one seen
+    twice or more (``common``): whether a pair of such tokens can pass
+    :func:`EntitiesFixer._judge` in some name.
 
     The outlier must be seen at most twice: the mentions that are no sentence's
     first count for sure, so a token they hold more often is no outlier. As
     every skeleton has one shape here (else the section went to the vote
     already), the two tokens' case-folded forms are known, and what ``_judge``
-    asks of the two tokens whatever the name around them (:func:`_differing_part`,
-    an outlier that is no English word) is asked of each pair.
+    asks of the two tokens whatever the name around them (:func:`_differing_part`)
+    is asked of each pair.
     """
     sure: dict[str, int] = {}
     _count_elements(
@@ -1439,22 +1465,46 @@ def _some_pair_may_merge(
     for d in common:
         for key in _KEYS[d]:
             index.setdefault(key, []).append(d)
-    for o in tokens:
+    for o in rare:
         if sure.get(o, 0) > MAX_OUTLIER_COUNT:
             continue
         near = {d for key in _KEYS[o] for d in index.get(key, ())}
         near.discard(o)
         for d in near:
-            if _differing_part(fold[o], fold[d], o, d) is not None and not _a_word(o):
+            if _differing_part(fold[o], fold[d], o, d) is not None:
                 return True
     return False
 
 
-def _a_word(skel: str) -> bool:
-    """Whether an outlier token with this skeleton is too frequent an English word
-    to be rewritten (``_judge``'s test); a word that only wordfreq itself can look
-    up is not asked about here (as if it were no word)."""
-    return _en_tokens(skel) is not None and _zipf(skel) >= MAX_WORD_ZIPF
+def _no_word(skel: str) -> bool:
+    """Whether a token with this skeleton can be an outlier for ``_judge``: it is
+    no English word as frequent as ``MAX_WORD_ZIPF``. (A word that only wordfreq
+    itself can look up is not asked about here, and counts as no word.)"""
+    return _en_tokens(skel) is None or _zipf(skel) < MAX_WORD_ZIPF
+
+
+_NO_WORD = _Memo(_no_word, 1 << 14)
+
+
+#: the sentence end of a mention that may or may not start a sentence
+_MAYBE = "\x00"
+
+
+def _may_vary_roughly(text: str, lo: int, hi: int) -> bool:
+    """:func:`_may_vary` asked before the sentence ends and the protected spans
+    are looked at: a necessary condition for it, from a cheaper scan.
+
+    Every mention, protected or not, is taken as possibly starting a sentence
+    (units with and without its first word, no count known for sure): the
+    units and counts are thus as many and as high as those :func:`_scan` gives
+    or more, and every test of :func:`_may_vary` holds on them too.
+    """
+    found = _MENTION.findall(text, lo, hi)
+    if not found:
+        return False
+    counts: dict[str, int] = {}
+    _count_elements(counts, found)
+    return _may_vary(dict(zip(zip(counts, repeat(_MAYBE)), counts.values(), strict=True)))
 
 
 def _raw_units(
