@@ -278,6 +278,12 @@ def test_large_text_is_read_in_blocks() -> None:
     assert LexiconFixer._chunks(text, block=1 << 20) == set(text.split())
     lines = "\n".join(f"word{i % 97}x" for i in range(5000))
     assert LexiconFixer._chunks(lines, block=64) == set(lines.split())
+    # and spaced: the tokens of the whole text with its ASCII punctuation as spaces
+    odd = text + " «Grüße»,\u00a0co-op (l'autoroute)…\n" * 50
+    for block in (7, 100, 1 << 20):
+        assert LexiconFixer._chunks(odd, block=block, spaced=True) == set(
+            lexicon._spaced(odd).split()
+        )
 
 
 def test_build_reads_options() -> None:
