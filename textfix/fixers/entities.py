@@ -1410,7 +1410,16 @@ def _may_vary(every: dict[tuple[str, str], int]) -> bool:
     :func:`_raw_units` keeps per mention, and per-process memos of what each
     token is.
     """
-    raw = list(map(_RAW_UNITS.__getitem__, every))
+    ends = list(map(_second, every))
+    return _may_vary_units(list(map(_RAW_UNITS.__getitem__, every)), every.values(), ends)
+
+
+def _may_vary_units(
+    raw: list[tuple[tuple[str, ...], ...]], counts: Iterable[int], ends: list[str] | None
+) -> bool:
+    """:func:`_may_vary` on what :func:`_raw_units` keeps of each mention, how often
+    each occurs and the sentence end before it (``None``: every mention may
+    start a sentence)."""
     shapes = set(chain.from_iterable(map(itemgetter(0), raw)))
     if len(shapes) > len(set(chain.from_iterable(map(itemgetter(1), raw)))):
         return True  # one skeleton, two shapes
@@ -1419,7 +1428,7 @@ def _may_vary(every: dict[tuple[str, str], int]) -> bool:
     if not rare:
         return False
     family: dict[str, int] = {}
-    found = map(operator.mul, map(itemgetter(2), raw), every.values())
+    found = map(operator.mul, map(itemgetter(2), raw), counts)
     _count_elements(family, chain.from_iterable(found))
     common = [s for s in tokens if family[s] > 1]
     if not common:
@@ -1428,12 +1437,13 @@ def _may_vary(every: dict[tuple[str, str], int]) -> bool:
     rare = [o for o in rare if not held.isdisjoint(_KEYS[o])]
     if not rare:
         return False
-    return _some_pair_may_merge(every, raw, rare, common)
+    return _some_pair_may_merge(raw, counts, ends, rare, common)
 
 
 def _some_pair_may_merge(
-    every: dict[tuple[str, str], int],
     raw: list[tuple[tuple[str, ...], ...]],
+    counts: Iterable[int],
+    ends: list[str] | None,
     rare: list[str],
     common: list[str],
 ) -> bool:
@@ -1450,16 +1460,9 @@ def _some_pair_may_merge(
     is asked of each pair.
     """
     sure: dict[str, int] = {}
-    _count_elements(
-        sure,
-        chain.from_iterable(
-            map(
-                operator.mul,
-                [r[2] if not end else () for r, (_, end) in zip(raw, every, strict=True)],
-                every.values(),
-            )
-        ),
-    )
+    if ends is not None:
+        held = [r[2] if not end else () for r, end in zip(raw, ends, strict=True)]
+        _count_elements(sure, chain.from_iterable(map(operator.mul, held, counts)))
     fold = dict(chain.from_iterable(map(itemgetter(4), raw)))
     index: dict[str, list[str]] = {}
     for d in common:
@@ -1504,7 +1507,7 @@ def _may_vary_roughly(text: str, lo: int, hi: int) -> bool:
         return False
     counts: dict[str, int] = {}
     _count_elements(counts, found)
-    return _may_vary(dict(zip(zip(counts, repeat(_MAYBE)), counts.values(), strict=True)))
+    return _may_vary_units(list(map(_RAW_MAYBE.__getitem__, counts)), counts.values(), None)
 
 
 def _raw_units(
@@ -1538,6 +1541,8 @@ def _raw_units(
 
 
 _RAW_UNITS = _Memo(_raw_units, 1 << 14)
+#: :func:`_raw_units` of a mention that may start a sentence
+_RAW_MAYBE = _Memo(lambda mention: _raw_units((mention, _MAYBE)), 1 << 14)
 #: a token's deletion keys (:func:`_deletions`)
 _KEYS = _Memo(_deletions, 1 << 13)
 
