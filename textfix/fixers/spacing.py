@@ -162,16 +162,20 @@ class SpacingFixer(Fixer):
 
     def _glued(self, text: str) -> Iterator[Edit]:
         match = _GLUED.match
+        after_last = 0  # just after the full stop of the last glued sentence repaired
         for t in _GLUED_AT.finditer(text):
             s = t.start()
             if match(text, s) is None:
                 continue
-            # the token before the full stop, back to white space or an opening mark
-            lo = max(0, s - 80)
+            # the token before the full stop, back to white space or an opening mark, or
+            # to the space this run puts after the last repaired full stop: the token as
+            # it reads once that space is in (so a second run finds nothing new)
+            lo = max(0, s - 80, after_last)
             b = _TOKEN_BREAK_BACK.search(text, lo, s)
             token = text[b.end() if b is not None else lo : s]
             if _IDENTIFIERISH.search(token):
                 continue
+            after_last = s + 1
             yield Edit(s + 1, s + 1, " ", GLUED.id, "space after the full stop of a glued sentence")
 
     def _doubled(self, text: str) -> Iterator[Edit]:
