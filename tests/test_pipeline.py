@@ -226,6 +226,8 @@ _SETTLING_ALPHABET = "aAbB zZ.,;:!?…'\"’”)(\t\n-_@/3"
 _WORDS = [
     "Hanoi", "the", "U.S.", "Dr.", "e.g.", "3.5", "..", "  ", " ,", "example.com", "Kim",
     "States.Putin", "Putin", "said.Both", "x.Yes", "Hanoi.", ",", ".", "Then", "a.b",
+    "Item      Price   Stock\n", "Total   , 99\n", "cost  99", "a  b  c\n", "   ,", "\n",
+    "Hanoi!", "!", "?",
 ]  # fmt: skip
 _ROOT = Path(__file__).resolve().parent.parent
 
@@ -265,6 +267,9 @@ def test_some_default_fixers_settle_themselves():
 @pytest.mark.parametrize("fixer", _SETTLING, ids=lambda f: f.name)
 @settings(max_examples=400, deadline=None)
 @example(text="States.Putin,States.Putin")  # the second glue is judged as the first leaves it
+@example(text="Hanoi!States.Putin")  # '!' waits for the full stop after 'States'
+@example(text="Item      Price   Stock\nTotal   , 99\n")  # a table row loses a run before ","
+@example(text="Item      Price\nTotal   , cost  99\n")
 @given(
     text=st.lists(
         st.one_of(st.text(alphabet=_SETTLING_ALPHABET, max_size=6), st.sampled_from(_WORDS)),

@@ -11,6 +11,7 @@ identifiers like ``System.Console.WriteLine`` and plain-text tables intact.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 from functools import cache
@@ -115,11 +116,6 @@ def _multi_patterns() -> tuple[regex.Pattern[str], re.Pattern[str]]:
 
 
 @cache
-def _tabular_run() -> regex.Pattern[str]:
-    return regex.compile(r"\S[ ]{2,}+\S")
-
-
-@cache
 def _trailing_patterns() -> tuple[regex.Pattern[str], regex.Pattern[str]]:
     """trailing-whitespace: a line break after a blank, and the blanks that end at it."""
     return regex.compile(r"(?<=[ \t])\n"), regex.compile(r"[ \t]++", regex.REVERSE)
@@ -141,8 +137,10 @@ _SPACE_PUNCT = tuple(b + p for b in " \t" for p in ",.;:!?")
 class SpacingFixer(Fixer):
     name = "spacing"
     rules = (GLUED, DOUBLED, SPACE_BEFORE, MULTI_SPACE, TRAILING)
-    # its repairs make none of its triggers: a space after a full stop, one full stop
-    # or comma, no blank before punctuation, one space, no blank at a line's end
+    # its repairs make none of its triggers (a space after a full stop, one full stop
+    # or comma, no blank before punctuation, one space, no blank at a line's end), and
+    # each spot is judged as the run's other repairs leave the text around it (glued
+    # sentences on both sides, table rows without the runs that go before punctuation)
     settles_itself = True
 
     def run(self, doc: Document) -> Iterator[Edit | Flag]:
@@ -150,33 +148,42 @@ class SpacingFixer(Fixer):
         yield from self._glued(text)
         if ".." in text or ",," in text:
             yield from self._doubled(text)
-        if "\t" in text:
-            if any(p in text for p in _SPACE_PUNCT):
-                yield from self._space_before(text)
-        elif any(p in text for p in _SPACE_PUNCT[:6]):
-            yield from self._space_before(text)
+        blanks_before: list[Edit] = []
+        if any(p in text for p in (_SPACE_PUNCT if "\t" in text else _SPACE_PUNCT[:6])):
+            blanks_before = list(self._space_before(text))
+            yield from blanks_before
         if "  " in text:
-            yield from self._multi(text)
+            yield from self._multi(text, {e.start for e in blanks_before})
         if " \n" in text or "\t\n" in text or text.endswith((" ", "\t")):
             yield from self._trailing(text)
 
     def _glued(self, text: str) -> Iterator[Edit]:
-        match = _GLUED.match
-        after_last = 0  # just after the full stop of the last glued sentence repaired
-        for t in _GLUED_AT.finditer(text):
-            s = t.start()
-            if match(text, s) is None:
-                continue
-            # the token before the full stop, back to white space or an opening mark, or
-            # to the space this run puts after the last repaired full stop: the token as
-            # it reads once that space is in (so a second run finds nothing new)
-            lo = max(0, s - 80, after_last)
-            b = _TOKEN_BREAK_BACK.search(text, lo, s)
-            token = text[b.end() if b is not None else lo : s]
-            if _IDENTIFIERISH.search(token):
-                continue
-            after_last = s + 1
-            yield Edit(s + 1, s + 1, " ", GLUED.id, "space after the full stop of a glued sentence")
+        # A full stop is judged with the spaces this run puts after the ones before it
+        # (see _glued_stops), but what follows it may be a glued sentence repaired only
+        # later in the scan ('Hanoi!States.Putin': 'States' is followed by '.P' until
+        # that full stop gets its space). So the stops turned down are judged again in
+        # the text with the spaces in, until no more are found: a second run of the
+        # fixer finds nothing new. (Spaces make no new candidates; in practice one
+        # extra round, over the few stops turned down.)
+        stops, rejected = _glued_stops(text, [t.start() for t in _GLUED_AT.finditer(text)])
+        while stops and rejected:
+            spaced = (
+                "".join(text[a:b] + " " for a, b in zip([0, *stops[:-1]], stops, strict=True))
+                + text[stops[-1] :]
+            )
+            # each stop turned down, in the spaced text: after the spaces inserted before it
+            more, rejected = _glued_stops(
+                spaced, [r + bisect.bisect_right(stops, r) for r in rejected]
+            )
+            if not more:
+                break
+            # and back: a stop of the spaced text, less the spaces before it
+            spaces = [p + j for j, p in enumerate(stops)]
+            back = [m - bisect.bisect_left(spaces, m) for m in more]
+            rejected = [r - bisect.bisect_left(spaces, r) for r in rejected]
+            stops = sorted([*stops, *back])
+        for s in stops:
+            yield Edit(s, s, " ", GLUED.id, "space after the full stop of a glued sentence")
 
     def _doubled(self, text: str) -> Iterator[Edit]:
         match = _DOUBLED.match
@@ -212,7 +219,9 @@ class SpacingFixer(Fixer):
                 continue  # a Markdown hard line break
             yield Edit(s, e, "", TRAILING.id, "trailing whitespace")
 
-    def _multi(self, text: str) -> Iterator[Edit]:
+    def _multi(self, text: str, going: set[int]) -> Iterator[Edit]:
+        """Runs of spaces between words, but in rows of a table; ``going`` holds where
+        the runs that space-before-punctuation removes start."""
         line_end = -1
         skip_line = False
         multi, spaces = _multi_patterns()
@@ -228,7 +237,7 @@ class SpacingFixer(Fixer):
                 if line_end < 0:
                     line_end = len(text)
                 skip_line = text.startswith(("    ", "\t"), line_start) or _aligned(
-                    text, line_start, line_end
+                    text, line_start, line_end, going
                 )
             if skip_line:
                 continue  # column alignment or indented code
@@ -237,33 +246,64 @@ class SpacingFixer(Fixer):
             yield Edit(s, e, " ", MULTI_SPACE.id, f"{e - s} spaces between words")
 
 
-def _aligned(text: str, line_start: int, line_end: int) -> bool:
+def _glued_stops(text: str, candidates: list[int]) -> tuple[list[int], list[int]]:
+    """Where a space goes after the full stop (or ? !) of a glued sentence, among the
+    ``candidates`` (offsets of a mark before a capital, in order), and the candidates
+    turned down."""
+    match = _GLUED.match
+    out: list[int] = []
+    rejected: list[int] = []
+    after_last = 0  # just after the full stop of the last glued sentence found
+    for s in candidates:
+        if match(text, s) is None:
+            rejected.append(s)
+            continue
+        # the token before the full stop, back to white space or an opening mark, or
+        # to the space that goes after the last glued full stop: the token as it reads
+        # once that space is in
+        lo = max(0, s - 80, after_last)
+        b = _TOKEN_BREAK_BACK.search(text, lo, s)
+        token = text[b.end() if b is not None else lo : s]
+        if _IDENTIFIERISH.search(token):
+            rejected.append(s)
+            continue
+        after_last = s + 1
+        out.append(s + 1)
+    return out, rejected
+
+
+def _aligned(text: str, line_start: int, line_end: int, going: set[int]) -> bool:
     """Is this line, which holds a run of spaces, a row of a plain-text table?
 
     It is when it and a neighbouring line both hold runs of spaces and one of
-    the two holds at least two. The test is symmetric, so collapsing the runs of
-    a line that is not a row never turns a row into prose (or back): the fixer
-    finds nothing in its own output.
+    the two holds at least two. Runs are counted as this run of the fixer
+    leaves them (a run before punctuation goes), and the test is symmetric, so
+    collapsing the runs of a line that is not a row never turns a row into
+    prose or back: the fixer finds nothing in its own output.
     """
-    here = _runs(text, line_start, line_end)
+    here = _runs(text, line_start, line_end, going)
     if line_start > 0:
-        prev = _runs(text, text.rfind("\n", 0, line_start - 1) + 1, line_start - 1)
+        prev = _runs(text, text.rfind("\n", 0, line_start - 1) + 1, line_start - 1, going)
         if prev and max(here, prev) >= 2:
             return True
     if line_end < len(text):
         next_end = text.find("\n", line_end + 1)
-        nxt = _runs(text, line_end + 1, len(text) if next_end < 0 else next_end)
+        nxt = _runs(text, line_end + 1, len(text) if next_end < 0 else next_end, going)
         if nxt and max(here, nxt) >= 2:
             return True
     return False
 
 
-def _runs(text: str, start: int, end: int) -> int:
-    """How many runs of two or more spaces between words ``[start, end)`` holds: 0, 1 or 2 (or more)."""
-    runs = _tabular_run().finditer(text, start, end)
-    if next(runs, None) is None:
-        return 0
-    return 1 if next(runs, None) is None else 2
+def _runs(text: str, start: int, end: int, going: set[int]) -> int:
+    """How many runs of two or more spaces between words ``[start, end)`` holds, but
+    for those starting at a position in ``going``: 0, 1 or 2 (meaning two or more)."""
+    count = 0
+    for m in _multi_patterns()[0].finditer(text, start, end):
+        if m.start() not in going:
+            count += 1
+            if count == 2:
+                break
+    return count
 
 
 def build(options: Options) -> Fixer | None:
