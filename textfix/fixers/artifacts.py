@@ -153,6 +153,8 @@ _Activation = tuple[
 # how many trigger sets ArtifactsFixer._activation keeps before it starts again
 _ACTIVATION_LIMIT = 4096
 _ASCII = frozenset(map(chr, range(128)))
+# assertions a partial match of one character cannot judge (see _Rule.line_starts)
+_UNJUDGED = ("(?<", "(?!", "\\B", "\\Z", "$")
 # whitespace (str.isspace), matched up to the end of a stretch that may be blank
 _BLANK = re.compile(r"\s*+")
 # what may separate two inline artifacts of one run (matched up to the next one)
@@ -218,10 +220,13 @@ class _Rule:
         with: those that the whole-line pattern takes as the start of a match (a
         partial match of the one character, at the start of a text or of a line). A
         line starting with another ASCII character is not tried; one starting with a
-        non-ASCII character is. Every character, for a pattern with a look-behind
-        (which may look past the line start, where one character cannot tell)."""
+        non-ASCII character is. Every character for a user's rule, and for a pattern
+        with an assertion one character cannot judge: a look-behind (which may look
+        past the line start), a negative look-ahead, ``\\B``, ``\\Z`` or ``$`` (which
+        the regex module fails at the end of a partial string, though a longer line
+        would pass)."""
         pattern = self.pattern
-        if "(?<=" in pattern.pattern:
+        if not self.trusted or any(a in self.source.pattern for a in _UNJUDGED):
             return _ASCII
         timeout = self.timeout
         return frozenset(
