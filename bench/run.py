@@ -526,8 +526,8 @@ def section_pathological(rep: Report, timeout: float) -> None:
         ["input", "seconds", "s/MB", "edits in the result", "error"],
         rows,
         note="Inputs where textfix has something to do every few bytes, in a fresh process "
-        "each. The cost is linear but per item in Python (an edit, a removed line, a "
-        "protected token: roughly 5 to 20 µs each), so they run at 1 to 4 s/MB. Not held "
+        "each. The cost is linear but paid per item in Python (an edit, a removed line, a "
+        "protected token), so these run several times slower per MB than prose. Not held "
         "to the pathological target, which is for the inputs above.",
     )
 
