@@ -262,6 +262,20 @@ def test_collect_explicit_files_and_force_exclude(tmp_path: Path) -> None:
     assert [p.name for p, _ in found] == ["a.txt"]
 
 
+def test_collect_takes_each_file_once_however_it_is_reached(tmp_path: Path, monkeypatch) -> None:
+    docs = tmp_path / "docs"
+    (docs / "sub").mkdir(parents=True)
+    (docs / "a.txt").write_text("x")
+    (docs / "sub" / "b.txt").write_text("x")
+    (tmp_path / "via").symlink_to(docs, target_is_directory=True)
+    monkeypatch.chdir(tmp_path)
+    found, _ = collect(
+        ["docs/sub/b.txt", "docs", str(docs), "via", "docs/sub", "./docs/a.txt"],
+        Selector(base=tmp_path),
+    )
+    assert [str(p) for p, _ in found] == ["docs/sub/b.txt", "docs/a.txt"]
+
+
 def test_collect_reports_missing_and_does_not_follow_symlinks(tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()

@@ -200,11 +200,12 @@ def collect(
     """
     out: list[tuple[Path, Path | None]] = []
     problems: list[Problem] = []
-    seen: set[Path] = set()
-    skip_dirs = {p.resolve() for p in skip}
+    seen: set[str] = set()
+    skip_dirs = {str(p.resolve()) for p in skip}
 
-    def add(file: Path, root: Path | None) -> None:
-        key = file.resolve()
+    def add(file: Path, root: Path | None, real: str | None = None) -> None:
+        """``real``: the file's resolved path, when the caller knows it."""
+        key = str(file.resolve()) if real is None else real
         if key not in seen:
             seen.add(key)
             out.append((file, root))
@@ -236,7 +237,7 @@ def collect(
             spec = _gitignore(root_abs)
             if spec is not None:
                 specs.append((root_abs, spec))
-        _walk(root, root, selector, specs, add, problems, skip_dirs)
+        _walk(root, root, selector, specs, add, problems, skip_dirs, str(root.resolve()))
     return out, problems
 
 
@@ -245,37 +246,43 @@ def _walk(
     root: Path,
     selector: Selector,
     specs: list[tuple[Path, Any]],
-    add: Callable[[Path, Path | None], None],
+    add: Callable[[Path, Path | None, str | None], None],
     problems: list[Problem],
-    skip_dirs: set[Path],
+    skip_dirs: set[str],
+    real: str,
 ) -> None:
+    """``real`` is ``folder`` resolved: an entry that is no symbolic link resolves to
+    it joined with the entry's name (one resolve per folder, not one per file)."""
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError as exc:
         problems.append(Problem(str(folder), f"cannot list folder: {exc.strerror or exc}"))
         return
+    folder_abs = folder.absolute()
+    root_abs = root.absolute()
     for entry in entries:
         path = folder / entry.name
         if entry.is_symlink():
             problems.append(Problem(str(path), "symbolic link not followed", "note"))
             continue
         is_dir = entry.is_dir(follow_symlinks=False)
-        rel = selector.rel(path.absolute(), root.absolute())
+        rel = selector.rel(folder_abs / entry.name, root_abs)
         if selector.excluded(rel, is_dir):
             continue
         if specs and _ignored_by_git(path, is_dir, specs):
             continue
+        entry_real = os.path.join(real, entry.name)
         if is_dir:
-            if path.resolve() in skip_dirs:
+            if entry_real in skip_dirs:
                 continue
             sub = specs
             if selector.respect_gitignore:
                 spec = _gitignore(path)
                 if spec is not None:
                     sub = [*specs, (path.absolute(), spec)]
-            _walk(path, root, selector, sub, add, problems, skip_dirs)
+            _walk(path, root, selector, sub, add, problems, skip_dirs, entry_real)
         elif entry.is_file(follow_symlinks=False) and selector.included(rel):
-            add(path, root)
+            add(path, root, entry_real)
 
 
 # --- reading and writing -----------------------------------------------------------
