@@ -286,19 +286,25 @@ def test_a_fixer_that_settles_itself_finds_nothing_in_what_it_made_of_the_corpus
         _assert_settles(fixer, text)
 
 
+def _counting(fixer: Fixer) -> list[str]:
+    """Make ``fixer`` note the text of each run; the list it notes them in."""
+    runs: list[str] = []
+    run = fixer.run
+
+    def counting_run(doc):
+        runs.append(doc.text)
+        return run(doc)
+
+    fixer.run = counting_run  # type: ignore[method-assign]
+    return runs
+
+
 def test_a_fixer_that_settles_itself_is_not_run_again_after_its_own_edits():
     class Settler(ScriptedFixer):
         settles_itself = True
 
     settler = Settler("settler", _x_to_yy)
-    runs: list[str] = []
-    original_run = settler.run
-
-    def counting_run(doc):
-        runs.append(doc.text)
-        return original_run(doc)
-
-    settler.run = counting_run  # type: ignore[method-assign]
+    runs = _counting(settler)
     flagger = WordFlagger("first", "yy")
     r = Pipeline([flagger, settler]).clean("x z")
     assert r.text == "yy z"
@@ -306,13 +312,6 @@ def test_a_fixer_that_settles_itself_is_not_run_again_after_its_own_edits():
     assert flagger.runs == ["x z", "yy z"]  # the fixer before it still looks again
     # without the promise, the confirming run happens
     plain = ScriptedFixer("plain", _x_to_yy)
-    plain_runs: list[str] = []
-    plain_run = plain.run
-
-    def counting_plain(doc):
-        plain_runs.append(doc.text)
-        return plain_run(doc)
-
-    plain.run = counting_plain  # type: ignore[method-assign]
+    plain_runs = _counting(plain)
     Pipeline([WordFlagger("first", "yy"), plain]).clean("x z")
     assert plain_runs == ["x z", "yy z"]

@@ -486,30 +486,7 @@ def _update_by_tokens(
             windows[-1] = (windows[-1][0], b)
         else:
             windows.append((a, b))
-    kept = _shift_untouched(old_spans, edits, windows)
-    if windows:
-        # one scan of the windows, each with the blank and the character after it,
-        # joined by line breaks (which, to every pattern, are blanks like the one
-        # before each window)
-        pieces = []
-        firsts = []  # where each window's first character sits in the joined text
-        o = 0
-        for a, b in windows:
-            piece = new_text[a : b + 2]
-            pieces.append(piece)
-            firsts.append(o)
-            o += len(piece) + 1
-        k = 0
-        for s, e in find_protected("\n".join(pieces)):
-            while k + 1 < len(firsts) and firsts[k + 1] <= s:
-                k += 1
-            a, b = windows[k]
-            s += a - firsts[k]
-            e += a - firsts[k]
-            if a <= s and e <= b:  # (the context is judged by its own window, or kept)
-                kept.append((s, e))
-    kept.sort()
-    return _merge(kept)
+    return _rescan(new_text, windows, _shift_untouched(old_spans, edits, windows), context=2)
 
 
 def _update_by_lines(
@@ -535,22 +512,36 @@ def _update_by_lines(
         ws = new_text.rfind("\n", windows[-1][1] if windows else 0, ns) + 1
         we = new_text.find("\n", ne)
         windows.append((ws, len(new_text) if we < 0 else we))
-    kept = _shift_untouched(old_spans, edits, windows)
+    # no span crosses a line break (fences aside): each is found as in its own line
+    return _rescan(new_text, windows, _shift_untouched(old_spans, edits, windows), context=0)
+
+
+def _rescan(new_text: str, windows: list[Span], kept: list[Span], context: int) -> list[Span]:
+    """``kept`` with the spans found in ``windows`` of ``new_text``, sorted and merged.
+
+    One scan of the windows, each with the ``context`` characters after it,
+    joined by line breaks (which every pattern takes as the blank or line break
+    before each window): cheaper than a scan per window. Only spans inside a
+    window count (the context is judged by its own window, or kept).
+    """
     if windows:
-        # one scan of the touched lines joined by line breaks: no span crosses a line
-        # break (fences aside), so each is found as in its own line, at less cost than
-        # a scan per line
-        offsets = []
+        pieces = []
+        firsts = []  # where each window's first character sits in the joined text
         o = 0
-        for ws, we in windows:
-            offsets.append(o)
-            o += we - ws + 1
+        for a, b in windows:
+            piece = new_text[a : b + context]
+            pieces.append(piece)
+            firsts.append(o)
+            o += len(piece) + 1
         k = 0
-        for s, e in find_protected("\n".join([new_text[ws:we] for ws, we in windows])):
-            while k + 1 < len(offsets) and offsets[k + 1] <= s:
+        for s, e in find_protected("\n".join(pieces)):
+            while k + 1 < len(firsts) and firsts[k + 1] <= s:
                 k += 1
-            shift = windows[k][0] - offsets[k]
-            kept.append((s + shift, e + shift))
+            a, b = windows[k]
+            s += a - firsts[k]
+            e += a - firsts[k]
+            if a <= s and e <= b:
+                kept.append((s, e))
     kept.sort()
     return _merge(kept)
 

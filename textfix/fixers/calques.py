@@ -51,7 +51,7 @@ import marshal
 import math
 import re
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from itertools import accumulate
@@ -626,6 +626,23 @@ def lowered(text: str) -> str | None:
     return low
 
 
+def _holds(
+    find: Callable[[bytes, int, int], int],
+    needs: tuple[tuple[bytes, ...], ...],
+    start: int,
+    end: int,
+) -> bool:
+    """Does every requirement (its strings as ASCII bytes) have one of its strings in
+    ``[start, end)`` of the lower-cased bytes whose ``find`` this is?"""
+    for alternatives in needs:
+        for lit in alternatives:
+            if find(lit, start, end) >= 0:
+                break
+        else:
+            return False
+    return True
+
+
 # --- the fixer ---------------------------------------------------------------
 
 
@@ -857,13 +874,7 @@ class CalquesFixer(Fixer):
                 s = starts[0]
                 ws, we = s - before if s > before else 0, s + after if s + after < n else n
                 for i, needs in checks[g]:
-                    for alternatives in needs:
-                        for lit in alternatives:
-                            if find(lit, ws, we) >= 0:  # type: ignore[misc]
-                                break
-                        else:
-                            break
-                    else:
+                    if _holds(find, needs, ws, we):
                         out[i] = [(ws, we)]
                 continue
             starts.sort()
@@ -879,17 +890,7 @@ class CalquesFixer(Fixer):
                 if not needs:
                     out[i] = spans
                     continue
-                kept = []
-                for ws, we in spans:
-                    # every requirement has one of its strings in the stretch
-                    for alternatives in needs:
-                        for lit in alternatives:
-                            if find(lit, ws, we) >= 0:  # type: ignore[misc]
-                                break
-                        else:
-                            break
-                    else:
-                        kept.append((ws, we))
+                kept = [(ws, we) for ws, we in spans if _holds(find, needs, ws, we)]
                 if kept:
                     out[i] = kept
         return out
