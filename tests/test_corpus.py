@@ -388,3 +388,35 @@ def test_runner_batches_files_for_workers_and_keeps_every_entry_in_order(tmp_pat
     assert "error" in files[13] and files[7]["note"] == "binary file skipped"
     assert files[1]["changed"] and not files[2]["changed"]
     assert files[21]["changed_records"] == 1
+
+
+def test_a_batch_of_files_syncs_each_folder_once_after_every_file_is_synced(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Each written file is fsync'd before its rename; its folder once per batch."""
+    import textfix.corpus as corpus
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    targets = []
+    for i, folder in enumerate((a, a, b, a)):
+        p = folder / f"f{i}.txt"
+        p.write_text("It ended.Then it began." if i != 1 else "Fine.\n", encoding="utf-8")
+        targets.append(Target(str(p), p.name, "text", dest=str(p)))
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        real_fsync(fd)
+        path = os.readlink(f"/proc/self/fd/{fd}")
+        synced.append("dir " + path if os.path.isdir(path) else "file " + path)
+
+    monkeypatch.setattr(corpus.os, "fsync", fsync)
+    entries = corpus.process_text_files(targets, Settings(mode="fix"))
+    assert [e.written for e in entries] == [True, False, True, True]  # f1 had nothing to fix
+    files = [s for s in synced if s.startswith("file ")]
+    folders = [s for s in synced if s.startswith("dir ")]
+    assert len(files) == 3  # the temporary files, before their renames
+    assert synced[-2:] == folders == [f"dir {a}", f"dir {b}"]
+    assert (a / "f0.txt").read_text(encoding="utf-8") == "It ended. Then it began."
