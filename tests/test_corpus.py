@@ -420,3 +420,18 @@ def test_a_batch_of_files_syncs_each_folder_once_after_every_file_is_synced(
     assert len(files) == 3  # the temporary files, before their renames
     assert synced[-2:] == folders == [f"dir {a}", f"dir {b}"]
     assert (a / "f0.txt").read_text(encoding="utf-8") == "It ended. Then it began."
+
+
+def test_with_workers_the_first_batch_is_one_file(tmp_path: Path) -> None:
+    """The first task runs before the workers exist, so it holds one file, not sixteen."""
+    targets = []
+    for i in range(40):
+        p = tmp_path / f"f{i:02d}.txt"
+        p.write_text("Fine.", encoding="utf-8")
+        targets.append(Target(str(p), p.name, "text"))
+
+    def sizes(jobs: int) -> list[int]:
+        return [len(args[0]) for _fn, args in Runner(Settings(), jobs)._tasks(targets)]
+
+    assert sizes(2) == [1, 16, 16, 7]
+    assert sizes(1) == [16, 16, 8]

@@ -952,6 +952,11 @@ class Runner:
         s = self.settings
         batch: list[Target] = []
         size = 0
+        # With workers, the first task runs in this process before they are forked
+        # (see ordered_map): a batch of one file there warms up nearly as much as
+        # a full batch (word tables, most rule patterns), and the other files of
+        # the batch are cleaned in parallel instead of before the workers start.
+        limit = 1 if self.jobs > 1 else FILE_BATCH
         for t in targets:
             if t.kind == "text":
                 batch.append(t)
@@ -959,9 +964,10 @@ class Runner:
                     size += os.stat(t.src).st_size
                 except OSError:
                     pass  # process_text_file reports it
-                if len(batch) >= FILE_BATCH or size >= FILE_BATCH_BYTES:
+                if len(batch) >= limit or size >= FILE_BATCH_BYTES:
                     yield (process_text_files, (batch, s))
                     batch, size = [], 0
+                    limit = FILE_BATCH
                 continue
             if batch:
                 yield (process_text_files, (batch, s))
