@@ -103,6 +103,13 @@ EDIT_PIECES = [
 
 
 @settings(max_examples=400, deadline=None)
+# what only the old text held is looked for around the edits: four blanks, a tab or a
+# back-quote that an edit splits or takes out
+@example("a.b    c.d", [(5, 0, "x")])
+@example("    x.y z", [(0, 2, "")])
+@example("a\tb.c d", [(1, 1, "")])
+@example("x `a.b c` y", [(2, 1, "")])
+@example("x ``a.b`` y", [(3, 0, " ")])
 @given(
     st.lists(st.sampled_from(EDIT_PIECES), max_size=30).map("".join),
     st.lists(
@@ -213,3 +220,13 @@ def test_hinted_scans_equal_full_scans(text):
 )
 def test_scans_fall_back_where_engines_disagree(text, kinds):
     assert sorted(k for k in protected_kinds(text) if k[0] in ("name", "number")) == sorted(kinds)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(SCAN_PIECES), max_size=40).map("".join))
+def test_separator_searches_equal_one_search_for_the_class(text):
+    from textfix import protect
+
+    # (the number scan searches on from the end of each chain: every start counts)
+    want = [i for i in range(len(text)) if protect._NUM_CHAIN.match(text, i)]
+    assert protect._separators(text) == want
