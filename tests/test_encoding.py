@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import unicodedata
@@ -380,6 +381,66 @@ def test_shortened_ftfy_loop_gives_ftfy_result(line):
 
     fixed, plan = fix_encoding_and_explain(line, _ftfy().config)
     assert _fix_encoding(line) == (fixed, list(plan))
+
+
+# _is_bad searches BADNESS_RE only near the trigger's matches: mojibake pieces far
+# apart, with ASCII between them, move the pieces in and out of each other's windows
+_PIECES = st.text(alphabet=_MOJI_ALPHABET, min_size=1, max_size=4)
+_FILLER = st.sampled_from(["", " ", "a", "Z ", "ab, ", "some words here ", "x" * 9, "y " * 12])
+
+
+@st.composite
+def spread_mojibake(draw):
+    parts = draw(st.lists(st.tuples(_FILLER, _PIECES), max_size=14))
+    return "".join(f + p for f, p in parts) + draw(_FILLER)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.one_of(spread_mojibake(), st.text(alphabet=_MOJI_ALPHABET, max_size=20)))
+def test_windowed_is_bad_is_ftfys(text):
+    from ftfy.badness import is_bad
+
+    assert encoding._is_bad(text) == is_bad(text)
+
+
+def test_windowed_is_bad_covers_the_pattern():
+    # the windows are as wide as BADNESS_RE's longest match, and that pattern looks at
+    # nothing outside its match: otherwise _is_bad would be searching the wrong windows
+    reach = encoding._badness_reach()
+    assert reach is not None and 2 <= reach <= 16
+    for pattern, expected in (
+        (r"^[ÃÂ] |[a-z]\s?Â |ГўВЂВ.[A-Za-z ]|(?:x|yz){2}", 7),
+        (r"a(?=b)", None),
+        (r"a(?<!b)", None),
+        (r"ab$", None),
+        (r"\bab", None),
+        (r"a\Z", None),
+        (r"a+b", None),
+        (r"(a)\1", None),
+    ):
+        assert encoding._pattern_reach(re.compile(pattern)) == expected, pattern
+    assert encoding._is_bad("x" * 100 + "cafÃ©" + "y" * 100)
+    assert encoding._is_bad("Ã©" + "y" * 100)
+    assert not encoding._is_bad("It’s “fine” — she said…” " * 20)  # many places, none bad
+    assert encoding._is_bad("It’s “fine” — she said…” " * 20 + "cafÃ©")
+
+
+@settings(max_examples=400, deadline=None)
+@given(damaged_text(), st.integers(min_value=0, max_value=50))
+def test_fast_diff_is_the_simple_one(text, base):
+    from textfix.fixers.encoding import _diff, _diff_simple, _fix_encoding
+
+    fixed = _fix_encoding(text)[0]
+    assert _diff(text, fixed, base) == _diff_simple(text, fixed, base)
+    assert _diff(fixed, text, base) == _diff_simple(fixed, text, base)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="aé’Ãƒ© x", max_size=12), st.text(alphabet="aé’Ãƒ© x", max_size=12))
+def test_fast_diff_is_the_simple_one_on_any_pair(old, new):
+    from textfix.fixers.encoding import _diff, _diff_simple
+
+    assert _diff(old, new, 3) == _diff_simple(old, new, 3)
 
 
 # --- ftfy is imported only when a document needs it ---------------------------------

@@ -33,6 +33,7 @@ import marshal
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
+from itertools import accumulate, islice
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -345,7 +346,11 @@ _ASCII_TRIGGER = re.compile(r"[&\x00-\x08\x0b\x0e-\x1f\x7f](?:(?<=&)[#A-Za-z]|(?
 # A line that holds a tag is markup: its entities are meant.
 _MARKUP = re.compile(r"<[A-Za-z/!]")
 _ESCAPED_TAG = re.compile(r"&(?:amp;)*lt;[A-Za-z/!?]")
-_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+# A run is written ``[c][c]*``, not ``[c]+``: a pattern that opens with a plain class
+# lets the engine skip to the next candidate in C, one that opens with a repeat is
+# tried at every position (half the speed on a line of mojibake).
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f][^\x00-\x7f]*")
+_NON_ASCII_SPLIT = re.compile(r"([^\x00-\x7f][^\x00-\x7f]*)")
 _C1 = re.compile(r"[\x80-\x9f]")
 
 #: ftfy fixes text in segments of at most this many characters
@@ -376,7 +381,7 @@ def _normalizers() -> dict[str, tuple[Rule, re.Pattern[str], dict[int, str] | No
     return {
         "quotes": (
             UNCURL_QUOTES,
-            re.compile("[\u02bc\u2018-\u201f]+"),
+            re.compile("[\u02bc\u2018-\u201f][\u02bc\u2018-\u201f]*"),
             {
                 **{c: "'" for c in (0x2BC, 0x2018, 0x2019, 0x201A, 0x201B)},
                 **{c: '"' for c in range(0x201C, 0x2020)},
@@ -385,19 +390,19 @@ def _normalizers() -> dict[str, tuple[Rule, re.Pattern[str], dict[int, str] | No
         ),
         "dashes": (
             ASCII_DASHES,
-            re.compile("[\u2010-\u2015]+"),
+            re.compile("[\u2010-\u2015][\u2010-\u2015]*"),
             {0x2010: "-", 0x2011: "-", 0x2012: "-", 0x2013: "-", 0x2014: "--", 0x2015: "--"},
             "typographic dash made ASCII",
         ),
         "width": (
             WIDTH,
-            re.compile("[\u3000\uff01-\uffef]+"),
+            re.compile("[\u3000\uff01-\uffef][\u3000\uff01-\uffef]*"),
             ftfy.width_map,
             "fullwidth/halfwidth form made standard width",
         ),
         "ligatures": (
             LIGATURE,
-            re.compile("[" + "".join(chr(c) for c in ftfy.ligatures) + "]+"),
+            re.compile("[{0}][{0}]*".format("".join(chr(c) for c in ftfy.ligatures))),
             ftfy.ligatures,
             "ligature split into letters",
         ),
@@ -408,8 +413,10 @@ def _codec(name: str) -> str:
     return _CODEC_NAMES.get(name, name)
 
 
-def _explain(plan: Iterable[tuple[str, str]]) -> str:
-    """Say in words what ftfy's plan did: ``UTF-8 decoded as Windows-1252``."""
+@functools.lru_cache(maxsize=256)
+def _explain(plan: tuple[tuple[str, str], ...]) -> str:
+    """Say in words what ftfy's plan did: ``UTF-8 decoded as Windows-1252`` (a handful
+    of plans cover nearly every line, so the words are kept per plan)."""
     parts: list[str] = []
     encoded = ""
     extras: list[str] = []
@@ -432,31 +439,111 @@ def _explain(plan: Iterable[tuple[str, str]]) -> str:
     return f"mojibake: {what}"
 
 
+#: how many mojibake pairs of a line :func:`_is_bad` searches around one at a time
+#: before it searches the rest of the line at once
+_WINDOWS = 8
+
+
+@functools.cache
+def _badness_reach() -> int | None:
+    """:func:`_pattern_reach` of ftfy's BADNESS_RE (derived once per process, when a
+    document first needs ftfy: it takes a few ms)."""
+    from ftfy.badness import BADNESS_RE
+
+    return _pattern_reach(BADNESS_RE)
+
+
+def _pattern_reach(pattern: re.Pattern[str]) -> int | None:
+    """The longest match of ``pattern``, or None if a match could depend on text
+    outside it (a look-around, an end anchor, a back-reference) or be unbounded.
+
+    A search of a window of the text then finds exactly the matches that lie in it,
+    which is what :func:`_is_bad` needs.
+    """
+    from re import _constants as c
+    from re import _parser
+
+    begin = (c.AT_BEGINNING, c.AT_BEGINNING_STRING, c.AT_BEGINNING_LINE)
+    tree = _parser.parse(pattern.pattern, pattern.flags)
+    todo = [tree]
+    while todo:
+        for op, av in todo.pop():
+            if op in (c.LITERAL, c.NOT_LITERAL, c.ANY, c.IN):
+                continue
+            if op is c.AT and av in begin:  # ^ looks at the text before the match only
+                continue
+            if op is c.BRANCH:
+                todo.extend(av[1])
+            elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+                todo.append(av[2])
+            elif op is c.SUBPATTERN:
+                todo.append(av[3])
+            elif op is c.ATOMIC_GROUP:
+                todo.append(av)
+            else:
+                return None
+    reach = tree.getwidth()[1]
+    return reach if reach <= 64 else None
+
+
+@functools.cache
+def _badness_search() -> tuple[Any, int | None, Any]:
+    """BADNESS_RE's search, :func:`_badness_reach` and _moji_trigger()'s finditer."""
+    from ftfy.badness import BADNESS_RE
+
+    return BADNESS_RE.search, _badness_reach(), _moji_trigger().finditer
+
+
+def _is_bad(text: str) -> bool:
+    """``ftfy.badness.is_bad(text)``, with ftfy's large pattern searched only near
+    the places _moji_trigger() finds.
+
+    Every match of BADNESS_RE holds a place where _moji_trigger() matches (the
+    trigger is built to; tests/test_encoding.py checks this), and a place the
+    trigger's scan steps over lies inside the (at most two characters long) match
+    it reports. So every BADNESS_RE match lies within its longest length of a
+    reported match, and searching those windows answers for the whole text: a line
+    that only looks suspicious (an ellipsis before a closing quote) costs a few
+    short searches instead of a search of the whole line with an alternation of
+    some forty branches tried at each character.
+    """
+    search, reach, finditer = _badness_search()
+    if reach is None:  # pragma: no cover - an ftfy whose pattern windows cannot search
+        return search(text) is not None
+    for n, m in enumerate(finditer(text)):
+        start = m.start() - reach
+        if n == _WINDOWS:  # many places: the rest of the text at once
+            return search(text, start if start > 0 else 0) is not None
+        if search(text, start if start > 0 else 0, m.end() + reach) is not None:
+            return True
+    return False
+
+
 def _fix_encoding(segment: str) -> tuple[str, list[tuple[str, str]]]:
     """``ftfy.fix_encoding_and_explain(segment)`` with our settings, in fewer scans.
 
     ftfy repeats one repair step until the text stops changing, and each step
     first asks ``is_bad`` (a search with its large BADNESS_RE) whether there is
-    anything left to do: on a repaired line that search costs more than the
-    repair. Text in which _moji_trigger() (a much cheaper scan) finds nothing is
-    never bad to ftfy (tests/test_encoding.py checks this), so the loop stops
-    there, with the result ftfy's own last step would give. The first step is
-    ftfy's own, which also answers for a segment that was never bad.
+    anything left to do; a step on text that is not bad returns it unchanged,
+    which ends the loop. :func:`_is_bad` gives the same answer with far less
+    searching, so it is asked first and ftfy's step only runs on bad text: a line
+    that only looked suspicious, or a repaired line, costs no call into ftfy.
     """
     ftfy = _ftfy()
     if ftfy.step is None:  # pragma: no cover - an ftfy without the private step
         fixed, plan = ftfy.fix_encoding_and_explain(segment, ftfy.config)
         return fixed, list(plan or ())
-    step, config, moji = ftfy.step, ftfy.config, _moji_trigger()
+    step, config = ftfy.step, ftfy.config
     steps: list[tuple[str, str]] = []
     text = segment
-    while True:
+    while _is_bad(text):
         previous = text
         text, plan = step(text, config)
         if plan:
             steps.extend(plan)
-        if text == previous or moji.search(text) is None:
-            return text, steps
+        if text == previous:
+            break
+    return text, steps
 
 
 # --- diffing a repaired segment ---------------------------------------------
@@ -499,7 +586,35 @@ def _diff(old: str, new: str, base: int = 0) -> list[Span]:
     and each changed run is an edit: linear, and as tight as it gets.
     Otherwise (a restored no-break space ate an ASCII space) a character diff
     of the part that differs does the job.
+
+    The runs come from one split of each string, their offsets from the lengths of
+    the parts; a run whose first and last characters both changed is its own edit
+    as it stands (what :func:`_tighten` would make of it). :func:`_diff_simple`
+    pairs the runs match by match; the two are tested to agree.
     """
+    if old == new:
+        return []
+    old_parts = _NON_ASCII_SPLIT.split(old)
+    new_parts = _NON_ASCII_SPLIT.split(new)
+    if old_parts[::2] == new_parts[::2]:
+        out: list[Span] = []
+        # where each run starts (one offset more than there are runs: the end)
+        starts = islice(accumulate(map(len, old_parts), initial=base), 1, None, 2)
+        for o, n, at in zip(old_parts[1::2], new_parts[1::2], starts, strict=False):
+            if o == n:
+                continue
+            if o[0] != n[0] and o[-1] != n[-1]:
+                out.append((at, at + len(o), n))
+            else:
+                span = _tighten(o, n, at)
+                if span is not None:  # pragma: no branch - o != n
+                    out.append(span)
+        return out
+    return _diff_chars(old, new, base)
+
+
+def _diff_simple(old: str, new: str, base: int = 0) -> list[Span]:
+    """:func:`_diff` the plain way: pair the runs of non-ASCII characters match by match."""
     if old == new:
         return []
     old_gaps = _NON_ASCII_RUN.split(old)
@@ -511,6 +626,11 @@ def _diff(old: str, new: str, base: int = 0) -> list[Span]:
             if span is not None:
                 out.append(span)
         return out
+    return _diff_chars(old, new, base)
+
+
+def _diff_chars(old: str, new: str, base: int) -> list[Span]:
+    """Edits turning ``old`` into ``new`` from a character diff of the part that differs."""
     # trim the common ends, then diff the middle character by character
     p = 0
     limit = min(len(old), len(new))
@@ -639,8 +759,13 @@ class EncodingFixer(Fixer):
             fixed = fix_c1_controls(fixed)
         if fixed == segment:
             return
-        message = _explain(plan or ())
-        for s, e, rep in _diff(segment, fixed, start):
+        message = _explain(tuple(plan))
+        spans = _diff(segment, fixed, start)
+        if _C1.search(segment) is None:  # no C1 control to name: every edit is mojibake
+            for s, e, rep in spans:
+                yield Edit(s, e, rep, MOJIBAKE.id, message)
+            return
+        for s, e, rep in spans:
             old = text[s:e]
             if old and not _C1.sub("", old) and fix_c1_controls(old) == rep:
                 yield Edit(
