@@ -230,3 +230,29 @@ def test_separator_searches_equal_one_search_for_the_class(text):
     # (the number scan searches on from the end of each chain: every start counts)
     want = [i for i in range(len(text)) if protect._NUM_CHAIN.match(text, i)]
     assert protect._separators(text) == want
+
+
+FENCE_PIECES = [
+    "`",
+    "```",
+    "````",
+    "~",
+    "~~~",
+    " ",
+    "   ",
+    "\n",
+    "a",
+    "py",
+    "\u00e9",
+    "\u2028",
+    "\r",
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(FENCE_PIECES), max_size=30).map("".join))
+def test_fence_lines_are_the_lines_a_search_finds(text):
+    from textfix import protect
+
+    want = [m.span() for m in protect._FENCE_LINE.finditer(text)]
+    assert [m.span() for m in protect._fence_lines(text)] == want

@@ -59,7 +59,6 @@ _INDENT = re.compile(r"^(?:\t| {4})[^\n]*", re.MULTILINE)
 _CODE = re.compile(r"`[^`\n]+`")
 _SCHEME = regex.compile(r"[a-zA-Z][a-zA-Z0-9+.-]{1,15}", regex.REVERSE)
 _URL_TAIL = re.compile(r"[^\s<>\"\])]+")
-_AT_OR_HASH = re.compile(r"[@#]")
 _EMAIL_LEFT = regex.compile(r"[\w.+-]++", regex.REVERSE)
 _EMAIL_RIGHT = re.compile(r"[\w-]+(?:\.[\w-]+)+")
 _HANDLE = re.compile(r"[A-Za-z_]\w*")
@@ -231,8 +230,16 @@ _SEPARATOR = tuple((c, re.compile(re.escape(c) + r"(?<=\d.)(?=\d)")) for c in ".
 _DIGITS_BACK = regex.compile(r"\d++", regex.REVERSE)
 
 
+_ANY_SEPARATOR = re.compile(r"[.,:/](?<=\d.)(?=\d)")
+
+
 def _separators(text: str) -> list[int]:
     """Where :data:`_NUM_CHAIN` matches in ``text``, in order."""
+    if len(text) < 512:  # (a short text: one search costs less than four)
+        m = _ANY_SEPARATOR.search(text)
+        if m is None:
+            return []
+        return [m.start()] + [m.start() for m in _ANY_SEPARATOR.finditer(text, m.end())]
     out: list[int] = []
     for c, p in _SEPARATOR:
         if c in text:
@@ -317,11 +324,33 @@ def _free_before(text: str, i: int, chars: str = "") -> bool:
 _FENCE_LINE = regex.compile(r"^[ ]{0,3}(`{3,}+|~{3,}+)([^\n]*+)$", regex.MULTILINE)
 
 
+def _fence_lines(text: str) -> list[regex.Match[str]]:
+    """What ``_FENCE_LINE.finditer`` finds, trying only lines that hold ``` or ~~~.
+
+    (A search for the pattern tries its line-start anchor at every position.)
+    """
+    starts = set()
+    for mark in ("```", "~~~"):
+        i = text.find(mark)
+        while i >= 0:
+            starts.add(text.rfind("\n", 0, i) + 1)
+            i = text.find("\n", i)  # the next line, if any
+            if i < 0:
+                break
+            i = text.find(mark, i)
+    out = []
+    for ls in sorted(starts):
+        m = _FENCE_LINE.match(text, ls)
+        if m is not None:
+            out.append(m)
+    return out
+
+
 def _fences(text: str) -> list[tuple[int, int, str]]:
     """Fenced code blocks: from an opening fence to the first closing fence like it."""
     out = []
     opening: regex.Match[str] | None = None
-    for m in _FENCE_LINE.finditer(text):
+    for m in _fence_lines(text):
         if opening is None:
             opening = m
         else:
@@ -341,12 +370,24 @@ def _fences(text: str) -> list[tuple[int, int, str]]:
 _TRIGGERS = re.compile(r"[.@/:#`~\t\\]|^ {4}|\d,\d", re.MULTILINE)
 
 
+def _handle(text: str, i: int, add: Callable[[Match], None]) -> None:
+    """A handle (@name, #tag) at ``i``."""
+    if _free_before(text, i, "@#&"):
+        h = _HANDLE.match(text, i + 1)
+        if h is not None:
+            add((i, h.end(), "handle"))
+
+
 def _matches(text: str) -> list[tuple[int, int, str]]:
     if "." not in text and not _TRIGGERS.search(text):
         return []
-    found = _fences(text) if ("```" in text or "~~~" in text) else []
+    # (a lone character is found several times faster than a longer string: look for
+    # it first)
+    found = (
+        _fences(text) if ("`" in text and "```" in text) or ("~" in text and "~~~" in text) else []
+    )
     add = found.append
-    if "    " in text or "\t" in text:
+    if "\t" in text or "    " in text:
         for m in _INDENT.finditer(text):
             add((m.start(), m.end(), "indent"))
     if "`" in text:
@@ -356,7 +397,7 @@ def _matches(text: str) -> list[tuple[int, int, str]]:
                 add((s, e, "code"))
     # "://" and "www." (which cannot overlap) found with str.find: faster than a regex
     # alternation of the two, which has no literal prefix to skip to
-    i = text.find("://")
+    i = text.find("://") if "/" in text else -1
     while i >= 0:
         sm = _SCHEME.match(text, max(0, i - 16), i)
         if sm is not None and _free_before(text, sm.start(), "@"):
@@ -367,19 +408,21 @@ def _matches(text: str) -> list[tuple[int, int, str]]:
         if _free_before(text, i, "@"):
             _url(text, i, i + 4, add)
         i = text.find("www.", i + 4)
-    if "@" in text or "#" in text:
-        for m in _AT_OR_HASH.finditer(text):
-            i = m.start()
-            if m.group() == "@":
-                left = _EMAIL_LEFT.match(text, max(0, i - 64), i)
-                right = _EMAIL_RIGHT.match(text, i + 1)
-                if left is not None and right is not None and _free_before(text, left.start()):
-                    add((left.start(), right.end(), "email"))
-                    continue
-            if _free_before(text, i, "@#&"):
-                h = _HANDLE.match(text, i + 1)
-                if h is not None:
-                    add((i, h.end(), "handle"))
+    # each "@" and "#" found with str.find: a search for the class of the two tests
+    # every character in turn
+    i = text.find("@")
+    while i >= 0:
+        left = _EMAIL_LEFT.match(text, max(0, i - 64), i)
+        right = _EMAIL_RIGHT.match(text, i + 1)
+        if left is not None and right is not None and _free_before(text, left.start()):
+            add((left.start(), right.end(), "email"))
+        else:
+            _handle(text, i, add)
+        i = text.find("@", i + 1)
+    i = text.find("#")
+    while i >= 0:
+        _handle(text, i, add)
+        i = text.find("#", i + 1)
     if ":" in text:
         for m in _IDENTIFIER.finditer(text):
             s = m.start() - int(m.lastgroup[1:])  # type: ignore[index]
@@ -393,7 +436,7 @@ def _matches(text: str) -> list[tuple[int, int, str]]:
                 s -= 1
             if _free_before(text, s, "/~."):
                 add((s, m.end(), "path"))
-    if ":\\" in text:
+    if "\\" in text and ":\\" in text:
         for m in _WINPATH.finditer(text):
             s = m.start() - 1
             if s >= 0 and text[s].isalpha() and _free_before(text, s):
@@ -452,24 +495,15 @@ def update_protected(
     shifted. Returns ``None`` (scan everything) when an edit could open or close
     a fence.
     """
-    # What the old text held and the new one lacks lies where the edits took text out:
-    # a string of up to four characters that neither holds an edit's old text nor
-    # straddles an insertion point is still in new_text. So only those stretches of
-    # old_text are looked at, not all of it.
-    if len(edits) == 1:
-        s, e, _ = edits[0]
-        removed = old_text[max(0, s - 3) : e + 3]
-    else:
-        removed = "\n".join([old_text[max(0, s - 3) : e + 3] for s, e, _ in edits])
     by_lines = False
-    for t in (removed, new_text):  # (a lone character is found fastest: look for it first)
+    for t in (old_text, new_text):  # (a lone character is found fastest: look for it first)
         if "`" in t:
             if "```" in t:
                 return None  # fenced code spans lines: scan everything
             by_lines = True
         if "~" in t and "~~~" in t:
             return None
-        if not by_lines and ("\t" in t or "    " in t):
+        if "\t" in t or "    " in t:
             by_lines = True
     if by_lines:
         return _update_by_lines(old_text, old_spans, edits, new_text)
