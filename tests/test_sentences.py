@@ -474,3 +474,47 @@ def test_a_line_ruled_out_whole_does_not_hide_the_next_line() -> None:
         "the end. of it."
     )
     assert flagged(text, LOWER) == ["failed. then the"]
+
+
+FOLD_TEXT = st.lists(
+    st.tuples(
+        st.sampled_from(
+            [" ", " ", "  ", "\n", "\t", ". ", ", ", "“", "”", "©", "\xa0", "’", "-", "(", "_"]
+            + ["1", "é", "€", ""]
+        ),
+        st.sampled_from(
+            ["the", "The", "THE", "had", "a", "A", "İ", "i", "I", "\u212a", "k", "K", "σας"]
+            + ["ΣΑΣ", "Σ", "σ", "Élan", "élan", "ÉLAN", "ſ", "s", "ǅ", "ǆ", "Ǆ", "x1", "de"]
+        ),
+    ),
+    max_size=16,
+).map(lambda parts: "".join(sep + word for sep, word in parts))
+
+
+@settings(max_examples=500, deadline=None)
+@given(FOLD_TEXT)
+def test_texts_the_repeat_prefilter_skips_hold_no_repeat_to_report(text: str) -> None:
+    # the folded scan is a necessary condition: skipping on it changes nothing
+    fast = sentences.build(Options())
+    slow = sentences.build(Options())
+    slow._fast_repeats = False
+    assert list(fast._repeats(Document(text))) == list(slow._repeats(Document(text)))
+
+
+@pytest.mark.parametrize(
+    ("text", "may"),
+    [
+        ("He walked to the the station.", True),
+        ("“The the” he said.", True),
+        ("©élan Élan™ again", True),  # the engine's lower case, marks glued on
+        ("The \u212a k sign.", True),  # the Kelvin sign folds to ASCII
+        ("It ended. Ended it was.", False),  # a full stop between them
+        ("The department had had a say.", False),  # allowed
+        ("Rooms 10 10 and x1 x1 are free.", False),  # not words of letters
+        ("Straße straße", True),
+        ("Nothing repeats here at all.", False),
+    ],
+)
+def test_the_repeat_prefilter_looks_past_marks_and_case(text: str, may: bool) -> None:
+    fixer = sentences.build(Options())
+    assert sentences._may_repeat(text, fixer._allow_folded) is may

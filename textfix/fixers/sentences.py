@@ -24,6 +24,11 @@ from itertools import islice
 
 import regex
 
+try:  # the standard library engine's own lower case, to fold words as it compares them
+    from _sre import unicode_tolower as _sre_lower
+except ImportError:  # pragma: no cover - another Python: the repeat prefilter stays off
+    _sre_lower = None
+
 from textfix.fixers.quotes import code_like, units_holding, with_user_lists
 from textfix.model import Document, Edit, Fixer, Flag
 from textfix.options import Options
@@ -72,6 +77,8 @@ def _word_before_pattern() -> regex.Pattern[str]:
 #: the same, read backwards: the word characters that end at a position
 _WORD_RUN_BACK = regex.compile(r"[\p{L}\p{N}'’-]++", regex.REVERSE)
 _WORD_CHAR = regex.compile(r"[\p{L}\p{N}'’-]")
+#: a word character as the standard library's engine reads ``\w``
+_WORD_CHAR_RE = re.compile(r"\w")
 #: the closing marks the word may have after it (’ is a word character)
 _CLOSERS = frozenset(')]"”')
 #: capitalised words inside a sentence: names, as the document itself uses them
@@ -107,6 +114,23 @@ _REPEAT_AFTER_MARK = re.compile(
 #: two words with only spaces between them: no repeated word without one
 _WORD_SPACE_WORD = re.compile(r"\w ++\w")
 _WORD_EDGE = frozenset("'’-")
+#: ``_repeats`` reports a repeat of letters only (``a.isalpha()``); its words are
+#: compared folded (:func:`_may_repeat`): ASCII letters in lower case, every other
+#: ASCII byte (digits, ``_``, marks, white space) a space, other bytes kept
+_FOLD = bytes(
+    b + 32 if 65 <= b <= 90 else b if 97 <= b <= 122 or b >= 128 else 32 for b in range(256)
+)
+_ASCII_BYTES = bytes(range(128))
+#: in folded bytes: a space, a word, spaces and the same word
+_FOLDED_REPEAT = re.compile(rb" ([^ ]++)( ++)\1(?![^ ])")
+#: how a character that is not ASCII is folded: ``b"\x01"`` (not a word character:
+#: a mark), its lower case (an upper-case letter), ``b""`` (kept) or ``None``
+#: (cannot be folded as the engine compares it); derived once per character
+_FOLDED_CHAR: dict[str, bytes | None] = {}
+#: at most this many kinds of characters are folded one by one (each a pass over the text)
+MAX_FOLDED_KINDS = 48
+#: at most this many repeats of a folded word that the text disproves are looked at
+MAX_FOLDED_TRIES = 64
 #: a full stop, spaces and something else: the standard library's engine tells
 #: whether the text has one at all faster than ``regex`` on ". . . . "
 _DOT_SPACE = re.compile(r"\. +[^\s.]")
@@ -144,6 +168,12 @@ class SentencesFixer(Fixer):
         self._credits = tuple(data["credits"])
         #: skip units whose brackets close in order (off only to test the long way)
         self._fast_brackets = True
+        #: the folded spelling of the allowed words that are ASCII letters (see _may_repeat)
+        self._allow_folded = frozenset(
+            w.encode("ascii") for w in self._allow if w.isascii() and w.isalpha()
+        )
+        #: skip texts that hold no repeat to report (off only to test the long way)
+        self._fast_repeats = _sre_lower is not None
 
     def _flag(self, rule: str, start: int, end: int, suggestion: str | None = None) -> Flag:
         r = self._pack[rule]
@@ -311,6 +341,8 @@ class SentencesFixer(Fixer):
         text = doc.text
         if " " not in text or not _WORD_SPACE_WORD.search(text):
             return
+        if self._fast_repeats and not _may_repeat(text, self._allow_folded):
+            return
         n = len(text)
         for m in _repeated_words(text):
             start = m.start("a")
@@ -418,6 +450,69 @@ def _repeated_words(text: str) -> list[re.Match[str]]:
             out.append(m)
             end = m.end()
     return out
+
+
+def _fold_char(c: str) -> bytes | None:
+    """How :func:`_may_repeat` folds the character ``c`` (not ASCII); see ``_FOLDED_CHAR``."""
+    fold = _FOLDED_CHAR.get(c, b"?")
+    if fold != b"?":
+        return fold
+    low = _sre_lower(ord(c))
+    if _WORD_CHAR_RE.match(c) is None:
+        fold = b"\x01"
+    elif _sre_lower(low) != low or (low < 128 and not chr(low).isalpha()):
+        fold = None  # (no such character in Python 3.11's tables)
+    elif low != ord(c):
+        fold = chr(low).encode("utf-8", "surrogatepass")
+    else:
+        fold = b""
+    if len(_FOLDED_CHAR) >= 1 << 16:
+        _FOLDED_CHAR.clear()
+    _FOLDED_CHAR[c] = fold
+    return fold
+
+
+def _may_repeat(text: str, allow: frozenset[bytes]) -> bool:
+    """May ``_repeats`` report a repeated word in ``text``? (A necessary condition.)
+
+    A reported repeat is two words of letters with only spaces between them
+    that the engine finds equal: character by character, its lower case
+    (``_sre_lower``) of one is that of the other. So fold the text's UTF-8: a
+    space for every character that is not a word character and for ASCII
+    digits and ``_``, the engine's lower case for every letter. The two words
+    then read the same, each between spaces; look for such pairs with one
+    scan, and keep those whose gap is spaces in the text and whose word (for
+    an ASCII one) is not allowed. A few C passes instead of the engine trying
+    its pattern after every space and every mark.
+    """
+    b = (" " + text).encode("utf-8", "surrogatepass")
+    if not text.isascii():
+        swaps = []
+        for c in set(b.translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass")):
+            fold = _fold_char(c)
+            if fold is None:
+                return True
+            if fold:
+                swaps.append((c, fold))
+        if len(swaps) > MAX_FOLDED_KINDS:
+            return True
+        # marks first, so that no letter's lower case written in is then taken for a mark
+        swaps.sort(key=lambda cf: cf[1] != b"\x01")
+        for c, fold in swaps:
+            b = b.replace(c.encode("utf-8", "surrogatepass"), fold)
+    folded = b.translate(_FOLD)
+    search = _FOLDED_REPEAT.search
+    count = b.count
+    pos = tries = 0
+    while (m := search(folded, pos)) is not None:
+        s, e = m.span(2)
+        if count(b" ", s, e) == e - s and m.group(1) not in allow:
+            return True
+        tries += 1
+        if tries > MAX_FOLDED_TRIES:
+            return True
+        pos = s  # the second word may start a pair of its own
+    return False
 
 
 @cache
