@@ -421,6 +421,9 @@ def test_windowed_is_bad_covers_the_pattern():
         assert encoding._pattern_reach(re.compile(pattern)) == expected, pattern
     assert encoding._is_bad("x" * 100 + "cafÃ©" + "y" * 100)
     assert encoding._is_bad("Ã©" + "y" * 100)
+    # a pair is bad on its own only where BADNESS_RE's '^' is not what matched it
+    for text, bad in (("Ã x", True), ("1Ã x", False), ("1Â x", False), ("aÃ x", True)):
+        assert encoding._is_bad(text) is bad, text
     assert not encoding._is_bad("It’s “fine” — she said…” " * 20)  # many places, none bad
     assert encoding._is_bad("It’s “fine” — she said…” " * 20 + "cafÃ©")
 

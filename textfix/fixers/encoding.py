@@ -487,11 +487,29 @@ def _pattern_reach(pattern: re.Pattern[str]) -> int | None:
 
 
 @functools.cache
-def _badness_search() -> tuple[Any, int | None, Any]:
-    """BADNESS_RE's search, :func:`_badness_reach` and _moji_trigger()'s finditer."""
+def _badness_search() -> tuple[Any, Any, int | None, re.Pattern[str]]:
+    """BADNESS_RE's search and match, :func:`_badness_reach` and _moji_trigger()."""
     from ftfy.badness import BADNESS_RE
 
-    return BADNESS_RE.search, _badness_reach(), _moji_trigger().finditer
+    return BADNESS_RE.search, BADNESS_RE.match, _badness_reach(), _moji_trigger()
+
+
+#: whether the one or two characters of a match of _moji_trigger() are by themselves a
+#: match of BADNESS_RE (``Ã©``, ``â€``): then the text holding them is bad, with no
+#: window to search. Filled per process as pairs are met, up to _PAIRS_MAX of them.
+_BAD_PAIRS: dict[str, bool] = {}
+_PAIRS_MAX = 4096
+
+
+def _bad_pair(pair: str, match: Any) -> bool:
+    known = _BAD_PAIRS.get(pair)
+    if known is None:
+        # from position 1, where '^' cannot match: a match of the pair's own characters
+        # is a match wherever they stand (_pattern_reach ruled out look-arounds)
+        known = match(" " + pair, 1) is not None
+        if len(_BAD_PAIRS) < _PAIRS_MAX:
+            _BAD_PAIRS[pair] = known
+    return known
 
 
 def _is_bad(text: str) -> bool:
@@ -507,10 +525,15 @@ def _is_bad(text: str) -> bool:
     short searches instead of a search of the whole line with an alternation of
     some forty branches tried at each character.
     """
-    search, reach, finditer = _badness_search()
+    search, match, reach, trigger = _badness_search()
+    first = trigger.search(text)
+    if first is None:  # most repaired lines
+        return False
     if reach is None:  # pragma: no cover - an ftfy whose pattern windows cannot search
         return search(text) is not None
-    for n, m in enumerate(finditer(text)):
+    if _bad_pair(first.group(), match):  # most lines of mojibake
+        return True
+    for n, m in enumerate(trigger.finditer(text, first.start())):
         start = m.start() - reach
         if n == _WINDOWS:  # many places: the rest of the text at once
             return search(text, start if start > 0 else 0) is not None
@@ -760,23 +783,20 @@ class EncodingFixer(Fixer):
         if fixed == segment:
             return
         message = _explain(tuple(plan))
-        spans = _diff(segment, fixed, start)
-        if _C1.search(segment) is None:  # no C1 control to name: every edit is mojibake
-            for s, e, rep in spans:
-                yield Edit(s, e, rep, MOJIBAKE.id, message)
-            return
-        for s, e, rep in spans:
-            old = text[s:e]
-            if old and not _C1.sub("", old) and fix_c1_controls(old) == rep:
-                yield Edit(
-                    s,
-                    e,
-                    rep,
-                    C1_CONTROL.id,
-                    f"C1 control U+{ord(old[0]):04X} read as Windows-1252 {rep!r}",
-                )
-            else:
-                yield Edit(s, e, rep, MOJIBAKE.id, message)
+        for s, e, rep in _diff(segment, fixed, start):
+            # a repair of C1 controls alone is named as such (the first one tells cheaply)
+            if s < e and "\x80" <= text[s] <= "\x9f":
+                old = text[s:e]
+                if not _C1.sub("", old) and fix_c1_controls(old) == rep:
+                    yield Edit(
+                        s,
+                        e,
+                        rep,
+                        C1_CONTROL.id,
+                        f"C1 control U+{ord(old[0]):04X} read as Windows-1252 {rep!r}",
+                    )
+                    continue
+            yield Edit(s, e, rep, MOJIBAKE.id, message)
 
     def _entity(self, text: str, m: re.Match[str], line: list[Any]) -> Iterator[Edit]:
         raw = m.group()
