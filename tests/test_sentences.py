@@ -518,3 +518,29 @@ def test_texts_the_repeat_prefilter_skips_hold_no_repeat_to_report(text: str) ->
 def test_the_repeat_prefilter_looks_past_marks_and_case(text: str, may: bool) -> None:
     fixer = sentences.build(Options())
     assert sentences._may_repeat(text, fixer._allow_folded) is may
+
+
+NAME_WORDS = ["Trump", "Xi", "Kim", "A", "Ab", "O’Neil", "O’neil", "Jean-Luc", "Éa", "Donald"]
+NAME_TEXT = st.lists(
+    st.tuples(
+        st.sampled_from(
+            [" ", "  ", ": ", ", ", "; ", ". ", "a ", "é ", "1 ", "\n", "", "’s ", "-"]
+        ),
+        st.sampled_from([*NAME_WORDS, "trump", "Trumps", "é"]),
+    ),
+    max_size=12,
+).map(lambda parts: "".join(sep + word for sep, word in parts))
+
+
+@settings(max_examples=400, deadline=None)
+@given(NAME_TEXT, st.lists(st.sampled_from(NAME_WORDS), max_size=12))
+def test_mid_names_looked_up_word_by_word_are_the_listed_names(text: str, words: list[str]) -> None:
+    names = set(sentences._MID_NAME.findall(text))
+    limits = (sentences.MAX_NAME_WORDS, sentences.MAX_NAME_PLACES)
+    try:
+        # word by word, then past either limit: the names listed at once
+        for sentences.MAX_NAME_WORDS, sentences.MAX_NAME_PLACES in ((16, 64), (2, 64), (16, 1)):
+            lookup = sentences._MidNames(text)
+            assert [w in lookup for w in words] == [w in names for w in words]
+    finally:
+        sentences.MAX_NAME_WORDS, sentences.MAX_NAME_PLACES = limits

@@ -85,6 +85,16 @@ _CLOSERS = frozenset(')]"”')
 _UPPER = regex.compile(r"\p{Lu}")
 # (the capital first, then the look-behind: the engine skips to capitals)
 _MID_NAME = regex.compile(r"\p{Lu}(?<=[\p{L},;:][ ]\p{Lu})[\p{Ll}'’-]++")
+#: what goes before such a name (a letter, a comma, a semicolon or a colon, then a space)
+#: and what may not follow it (a character that would lengthen it), one character each
+_NAME_BEFORE = regex.compile(r"[\p{L},;:]")
+_NAME_MORE = regex.compile(r"[\p{Ll}'’-]")
+#: what every name of _MID_NAME reads
+_NAME_SHAPE = regex.compile(r"\p{Lu}[\p{Ll}'’-]++")
+#: distinct words looked up one at a time, and places tried per word, before the
+#: whole text is scanned for its names once
+MAX_NAME_WORDS = 16
+MAX_NAME_PLACES = 64
 _LIST_ITEM = regex.compile(
     r"[ \t]*+(?:[-*•+–][ \t]|\(?(?:\d{1,3}|[a-zA-Z]|[ivxIVX]{1,4})[.)][ \t]|>)"
 )
@@ -256,7 +266,7 @@ class SentencesFixer(Fixer):
     def _fragments(self, doc: Document, dots: list[int]) -> Iterator[Flag]:
         """Flag the fragments after the full stops at ``dots``."""
         text = doc.text
-        names: set[str] | None = None
+        names: _MidNames | None = None
         match = _FRAGMENT.match
         end = 0
         for dot in dots:
@@ -269,7 +279,7 @@ class SentencesFixer(Fixer):
             if words[0] in self._interjections:
                 continue
             if names is None:
-                names = set(_MID_NAME.findall(text))
+                names = _MidNames(text)
             if not any(w in names for w in words):
                 continue  # a one-word sentence of prose ("Silence."), not a stranded name
             dot1 = m.start()
@@ -403,6 +413,55 @@ class SentencesFixer(Fixer):
         last = text.rfind(" ", s, e)
         start = text.rfind(" ", s, last) + 1 if last > s else s
         yield self._flag(TRUNCATED, start, e)
+
+
+class _MidNames:
+    """``word in _MidNames(text)``: is ``word`` in ``set(_MID_NAME.findall(text))``?
+
+    For the one or two words of a fragment: a few ``str.find`` calls for the
+    places the word follows a space, instead of listing every name of the text
+    for a document that has a fragment or two. Each word is looked up once;
+    many words, or a word in many places, and the names are listed after all.
+    """
+
+    __slots__ = ("_text", "_known", "_all")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._known: dict[str, bool] = {}
+        self._all: set[str] | None = None
+
+    def __contains__(self, word: str) -> bool:
+        known = self._known.get(word)
+        if known is not None:
+            return known
+        if self._all is None and len(self._known) < MAX_NAME_WORDS:
+            known = _mid_name(self._text, word)
+        if known is None:
+            if self._all is None:
+                self._all = set(_MID_NAME.findall(self._text))
+            known = word in self._all
+        self._known[word] = known
+        return known
+
+
+def _mid_name(text: str, word: str) -> bool | None:
+    """Does ``word`` stand after a letter or ``,;:`` and a space, and end there, as
+    a name of :data:`_MID_NAME` does? ``None``: too many places to try."""
+    if _NAME_SHAPE.fullmatch(word) is None:
+        return False  # no name reads so ("A", "O’Neil")
+    find = text.find
+    key = " " + word
+    size = len(text)
+    i = find(key, 1)
+    for _ in range(MAX_NAME_PLACES):
+        if i < 0:
+            return False
+        j = i + len(key)
+        if _NAME_BEFORE.match(text, i - 1) and (j == size or not _NAME_MORE.match(text, j)):
+            return True
+        i = find(key, i + 1)
+    return None
 
 
 def _word_before(text: str, dot: int, *, closers: bool) -> tuple[int, int] | None:
