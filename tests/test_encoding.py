@@ -381,6 +381,9 @@ def test_shortened_ftfy_loop_gives_ftfy_result(line):
 
     fixed, plan = fix_encoding_and_explain(line, _ftfy().config)
     assert _fix_encoding(line) == (fixed, list(plan))
+    # a result the trigger finds nothing in skips the C1 repair: it must hold no C1
+    if encoding._fix_encoding_quiet(line)[2]:
+        assert not re.search("[\x80-\x9f]", fixed)
 
 
 # _is_bad searches BADNESS_RE only near the trigger's matches: mojibake pieces far

@@ -525,10 +525,13 @@ def _is_bad(text: str) -> bool:
     short searches instead of a search of the whole line with an alternation of
     some forty branches tried at each character.
     """
+    first = _badness_search()[3].search(text)
+    return first is not None and _bad_from(text, first)
+
+
+def _bad_from(text: str, first: re.Match[str]) -> bool:
+    """:func:`_is_bad` of ``text``, whose first match of _moji_trigger() is ``first``."""
     search, match, reach, trigger = _badness_search()
-    first = trigger.search(text)
-    if first is None:  # most repaired lines
-        return False
     if reach is None:  # pragma: no cover - an ftfy whose pattern windows cannot search
         return search(text) is not None
     if _bad_pair(first.group(), match):  # most lines of mojibake
@@ -552,21 +555,33 @@ def _fix_encoding(segment: str) -> tuple[str, list[tuple[str, str]]]:
     searching, so it is asked first and ftfy's step only runs on bad text: a line
     that only looked suspicious, or a repaired line, costs no call into ftfy.
     """
+    fixed, steps, _ = _fix_encoding_quiet(segment)
+    return fixed, steps
+
+
+def _fix_encoding_quiet(segment: str) -> tuple[str, list[tuple[str, str]], bool]:
+    """:func:`_fix_encoding`, and whether _moji_trigger() finds nothing in the result
+    (then it holds no C1 control: the trigger stops at every one)."""
     ftfy = _ftfy()
     if ftfy.step is None:  # pragma: no cover - an ftfy without the private step
         fixed, plan = ftfy.fix_encoding_and_explain(segment, ftfy.config)
-        return fixed, list(plan or ())
+        return fixed, list(plan or ()), False
     step, config = ftfy.step, ftfy.config
+    search = _badness_search()[3].search
     steps: list[tuple[str, str]] = []
     text = segment
-    while _is_bad(text):
+    while True:
+        first = search(text)
+        if first is None:
+            return text, steps, True
+        if not _bad_from(text, first):
+            return text, steps, False
         previous = text
         text, plan = step(text, config)
         if plan:
             steps.extend(plan)
         if text == previous:
-            break
-    return text, steps
+            return text, steps, False
 
 
 # --- diffing a repaired segment ---------------------------------------------
@@ -776,9 +791,9 @@ class EncodingFixer(Fixer):
 
     def _mojibake(self, text: str, start: int, end: int) -> Iterator[Edit]:
         segment = text[start:end]
-        fixed, plan = _fix_encoding(segment)
+        fixed, plan, quiet = _fix_encoding_quiet(segment)
         fix_c1_controls = _ftfy().fix_c1_controls
-        if _C1.search(fixed):
+        if not quiet and _C1.search(fixed):
             fixed = fix_c1_controls(fixed)
         if fixed == segment:
             return
