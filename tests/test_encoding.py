@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from textfix import cache
 from textfix.fixers import encoding
 from textfix.fixers.encoding import EncodingFixer, _trigger, build
-from textfix.model import apply_edits
+from textfix.model import Document, apply_edits
 from textfix.options import Options
 from textfix.pipeline import Pipeline
 
@@ -212,7 +212,6 @@ def test_clean_corpus_is_untouched():
 
 def test_pure_ascii_text_without_triggers_is_skipped():
     fixer = EncodingFixer()
-    from textfix.model import Document
 
     assert list(fixer.run(Document("Plain ASCII text, nothing to do.\n" * 100))) == []
 
@@ -447,6 +446,16 @@ def test_fast_diff_is_the_simple_one_on_any_pair(old, new):
     from textfix.fixers.encoding import _diff, _diff_simple
 
     assert _diff(old, new, 3) == _diff_simple(old, new, 3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=30))
+def test_ascii_prefilter_is_necessary(text):
+    # an ASCII text is scanned only when deleting the quiet characters leaves some
+    found = encoding._ASCII_TRIGGER.search(text) is not None
+    assert not found or text.encode("ascii").translate(None, encoding._ASCII_QUIET)
+    fixer = EncodingFixer()
+    assert list(fixer.run(Document(text))) == list(fixer._scan(text))
 
 
 # --- ftfy is imported only when a document needs it ---------------------------------
