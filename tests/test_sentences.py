@@ -544,3 +544,24 @@ def test_mid_names_looked_up_word_by_word_are_the_listed_names(text: str, words:
             assert [w in lookup for w in words] == [w in names for w in words]
     finally:
         sentences.MAX_NAME_WORDS, sentences.MAX_NAME_PLACES = limits
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "See (the note\n\nbelow) for more.",  # a pair split across paragraphs
+        "One (two) three.\nFour [five] six.\n",
+        "Smile :) and (really) smile.",
+        "Read (http://example.com/a_(b) now",
+        "(a) " * 40 + "\n" + "(b " * 3,  # more brackets than are looked at one by one
+    ],
+)
+def test_texts_whose_lines_close_their_brackets_are_skipped_whole(text: str) -> None:
+    fast = sentences.build(Options())
+    slow = sentences.build(Options())
+    slow._fast_brackets = False
+    assert list(fast._brackets(Document(text))) == list(slow._brackets(Document(text)))
+
+
+def test_a_bracket_left_open_across_paragraphs_is_still_flagged() -> None:
+    assert flagged("See (the note\n\nbelow) for more.", BRACKETS) == ["(the", "below)"]

@@ -107,6 +107,8 @@ _INF = float("inf")
 #: a paragraph with more brackets than this, one every 8 characters or more
 #: densely, is code or data, not prose
 DENSE_BRACKETS = 100
+#: a text with more brackets than this is checked unit by unit (see _lines_close_in_order)
+MAX_LINE_BRACKETS = 64
 _PAIR = {")": "(", "]": "[", "}": "{"}
 _INTERVAL = regex.compile(r"[\s\d.,+−∞πa-zA-Z/-]*+")
 # The standard library's engine scans for this backreference pattern several
@@ -297,14 +299,14 @@ class SentencesFixer(Fixer):
     def _brackets(self, doc: Document) -> Iterator[Flag]:
         text = doc.text
         protected = doc.protected
+        if self._fast_brackets and _lines_close_in_order(doc):
+            return  # so every unit does (see _lines_close_in_order)
         # only the units that hold a bracket
-        count = text.count
         for s, e, _ in units_holding(doc, "()[]{}"):
-            n = count("(", s, e) + count(")", s, e) + count("[", s, e)
-            n += count("]", s, e) + count("{", s, e) + count("}", s, e)
+            seq = "".join(_BRACKETS.findall(text, s, e))
+            n = len(seq)
             if n > DENSE_BRACKETS and n * 8 > e - s:
                 continue  # data, not prose
-            seq = "".join(_BRACKETS.findall(text, s, e))
             if self._fast_brackets and _nested(seq) and not _may_skip(doc, s, e):
                 continue  # every bracket closes the last one opened: nothing to flag
             if code_like(doc, s, e):
@@ -601,6 +603,55 @@ def _nested(seq: str) -> bool:
             return True
         seq = seq.replace("()", "").replace("[]", "").replace("{}", "")
     return not seq
+
+
+def _lines_close_in_order(doc: Document) -> bool:
+    """Do the brackets of each line close in order (:func:`_nested`), with none that
+    the bracket check may pass over (see :func:`_may_skip`)? At most
+    ``MAX_LINE_BRACKETS`` brackets are looked at, else ``False``.
+
+    A unit is a line or a block of lines, and brackets that close in order on
+    each line close in order on the block (an opening bracket never meets the
+    closing one of another line), so then no unit has anything to flag: one
+    look at each bracket instead of the units of lines holding one.
+    """
+    text = doc.text
+    find = text.find
+    places = []
+    for c in "()[]{}":
+        i = find(c)
+        while i >= 0:
+            places.append(i)
+            if len(places) > MAX_LINE_BRACKETS:
+                return False
+            i = find(c, i + 1)
+    if not places:
+        return True
+    places.sort()
+    protected = doc.protected
+    size = len(text)
+    line: list[str] = []
+    end = -1  # where the current line ends
+    for i in places:
+        ch = text[i]
+        # a smiley's bracket (any that _EMOTICON_AT may find) or one in a protected span
+        before = text[i - 1] if i else ""
+        if before and before in _EMOTICON_LEFT:
+            if before in ":;=" or (i > 1 and text[i - 2] in ":;="):
+                return False
+        if ch == "(" and i + 1 < size and text[i + 1] == ":":
+            return False
+        if protected and doc.overlaps_protected(i, i + 1):
+            return False
+        if i > end:
+            if line and not _nested("".join(line)):
+                return False
+            line = []
+            end = find("\n", i)
+            if end < 0:
+                end = size
+        line.append(ch)
+    return _nested("".join(line))
 
 
 def _may_skip(doc: Document, s: int, e: int) -> bool:
