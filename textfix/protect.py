@@ -510,6 +510,22 @@ def update_protected(
     return _update_by_tokens(old_spans, edits, new_text)
 
 
+# In texts without tabs (where updates go by tokens) a blank is a space or a line
+# break: two str searches find one faster than a search for the class.
+def _token_start(text: str, floor: int, i: int) -> int:
+    """Start of the run of non-blanks that ends at ``i`` (no earlier than ``floor``)."""
+    sp = text.rfind(" ", floor, i)
+    nl = text.rfind("\n", floor if sp < 0 else sp + 1, i)
+    return max(sp, nl, floor - 1) + 1
+
+
+def _blank_after(text: str, i: int, n: int) -> int:
+    """Where the first blank at or after ``i`` is, else ``n`` (the text's length)."""
+    sp = text.find(" ", i)
+    nl = text.find("\n", i, n if sp < 0 else sp)
+    return nl if nl >= 0 else sp if sp >= 0 else n
+
+
 def _update_by_tokens(
     old_spans: list[Span], edits: list[tuple[int, int, str]], new_text: str
 ) -> list[Span]:
@@ -530,16 +546,16 @@ def _update_by_tokens(
         delta += len(rep) - (e - s)
         if windows and ns <= windows[-1][1]:
             if ne > windows[-1][1]:
-                m = _BLANK.search(new_text, ne)
-                windows[-1] = (windows[-1][0], n_new if m is None else m.start())
+                windows[-1] = (windows[-1][0], _blank_after(new_text, ne, n_new))
             continue
         floor = windows[-1][1] if windows else 0
-        a = _TOKEN_BACK.match(new_text, floor, ns).start()  # type: ignore[union-attr]
+        a = _token_start(new_text, floor, ns)
         if a > floor:  # and the token before, through the blanks between
-            a = _BLANKS_BACK.match(new_text, floor, a).start()  # type: ignore[union-attr]
-            a = _TOKEN_BACK.match(new_text, floor, a).start()  # type: ignore[union-attr]
-        m = _BLANK.search(new_text, ne)
-        b = n_new if m is None else m.start()
+            a -= 1
+            if a > floor and new_text[a - 1] in " \n":  # (more than one blank: rare)
+                a = _BLANKS_BACK.match(new_text, floor, a).start()  # type: ignore[union-attr]
+            a = _token_start(new_text, floor, a)
+        b = _blank_after(new_text, ne, n_new)
         if windows and a <= windows[-1][1]:
             windows[-1] = (windows[-1][0], b)
         else:
