@@ -565,3 +565,21 @@ def test_texts_whose_lines_close_their_brackets_are_skipped_whole(text: str) -> 
 
 def test_a_bracket_left_open_across_paragraphs_is_still_flagged() -> None:
     assert flagged("See (the note\n\nbelow) for more.", BRACKETS) == ["(the", "below)"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["Kim", "Trump", "Donald Trump", "was", "iPhone", "e", ".", ". ", "  ", "\n", "É"]
+            + ["Zoë", "élan", "O’neil", "Jean-luc", "It's", "A1", "1", "ß", "Ab Cd", "-", "’"]
+        ),
+        max_size=30,
+    ).map("".join)
+)
+def test_sentence_starts_are_what_the_one_scan_finds(text: str) -> None:
+    # the standard library's engine picks the full stops; the exact pattern judges them
+    want: tuple[list[int], list[int]] = ([], [])
+    for m in sentences._SENTENCE_START.finditer(text):
+        want[m.start("low") < 0].append(m.start())
+    assert sentences._sentence_starts(text) == want
