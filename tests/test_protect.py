@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -256,3 +258,23 @@ def test_fence_lines_are_the_lines_a_search_finds(text):
 
     want = [m.span() for m in protect._FENCE_LINE.finditer(text)]
     assert [m.span() for m in protect._fence_lines(text)] == want
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.sampled_from(SCAN_PIECES + ["Dr", "J", "etc", "e.g."]), max_size=40).map("".join)
+)
+def test_one_search_of_full_stops_finds_what_two_would(text):
+    from textfix import protect
+
+    got = [(m.start(), m.lastgroup) for m in protect._DOT.finditer(text)]
+    want = [(m.start(), m.lastgroup) for m in protect._ABBR_OR_INITIAL.finditer(text)]
+    want += [(m.start(), "n") for m in re.finditer(r"\.(?<=\d\.)(?=\d)", text)]
+    assert got == sorted(want)
+    # and the number scan given those full stops finds what it finds looking itself
+    dots = [s for s, g in got if g == "n"]
+    with_dots: list = []
+    without: list = []
+    protect._numbers(text, with_dots.append, dots)
+    protect._numbers(text, without.append)
+    assert with_dots == without

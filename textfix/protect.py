@@ -94,14 +94,19 @@ _ABBR_BY_LENGTH: dict[int, list[str]] = {}
 for _a in ABBREVIATIONS.split("|"):
     _ABBR_BY_LENGTH.setdefault(len(_a), []).append(_a)
 del _a
-_ABBR_OR_INITIAL = re.compile(
-    r"\.(?<=[A-Za-z]\.)(?<!\.[A-Za-z]\.)(?:(?:"
+_AFTER_ABBR_DOT = (
+    r"(?<=[A-Za-z]\.)(?<!\.[A-Za-z]\.)(?:(?:"
     + "|".join(
         rf"(?<=(?<![\w.])(?:{'|'.join(words)})\.)(?P<a{n}>)"
         for n, words in sorted(_ABBR_BY_LENGTH.items())
     )
     + r")(?![\w.])|(?<=(?<![\w.])[A-Z]\.)(?= ?[A-Z])(?P<i>))"
 )
+_ABBR_OR_INITIAL = re.compile(r"\." + _AFTER_ABBR_DOT)
+# One search of the full stops for both the abbreviations and initials and the full
+# stops between digits (``n``: where a number may start, see _numbers): a letter or
+# a digit before the stop tells the two apart.
+_DOT = re.compile(r"\.(?:(?<=\d\.)(?=\d)(?P<n>)|" + _AFTER_ABBR_DOT + ")")
 
 
 def _before_closing(text: str, start: int, end: int) -> int:
@@ -233,8 +238,9 @@ _DIGITS_BACK = regex.compile(r"\d++", regex.REVERSE)
 _ANY_SEPARATOR = re.compile(r"[.,:/](?<=\d.)(?=\d)")
 
 
-def _separators(text: str) -> list[int]:
-    """Where :data:`_NUM_CHAIN` matches in ``text``, in order."""
+def _separators(text: str, dots: list[int] | None = None) -> list[int]:
+    """Where :data:`_NUM_CHAIN` matches in ``text``, in order (``dots``: those at a
+    full stop, if known)."""
     if len(text) < 512:  # (a short text: one search costs less than four)
         m = _ANY_SEPARATOR.search(text)
         if m is None:
@@ -242,7 +248,9 @@ def _separators(text: str) -> list[int]:
         return [m.start()] + [m.start() for m in _ANY_SEPARATOR.finditer(text, m.end())]
     out: list[int] = []
     for c, p in _SEPARATOR:
-        if c in text:
+        if c == "." and dots is not None:
+            out += dots
+        elif c in text:
             out += [m.start() for m in p.finditer(text)]
     out.sort()
     return out
@@ -264,11 +272,12 @@ def _number(text: str, s: int, e: int, add: Callable[[Match], None]) -> None:
         add((s, e, "number"))
 
 
-def _numbers(text: str, add: Callable[[Match], None]) -> None:
+def _numbers(text: str, add: Callable[[Match], None], dots: list[int] | None = None) -> None:
     """What :func:`_all_numbers` finds (every number holds a separator between digits).
 
     The regex module decides only where its idea of a word character matters: a
     letter or a non-ASCII character right after the digits (``3.5km``, ``1.2µm``).
+    ``dots``: where a full stop stands between digits, when the caller has looked.
     """
     if not text.isascii() and len(text.encode("utf-16-le", "surrogatepass")) != 2 * len(text):
         # characters outside the BMP (a pair of UTF-16 units each); a C-level copy is
@@ -279,7 +288,7 @@ def _numbers(text: str, add: Callable[[Match], None]) -> None:
     keep = found.append
     n = len(text)
     pos = 0
-    for sep in _separators(text):
+    for sep in _separators(text, dots):
         if sep < pos:
             continue  # inside the chain of the number before
         m = _NUM_CHAIN.match(text, sep)
@@ -444,14 +453,17 @@ def _matches(text: str) -> list[tuple[int, int, str]]:
     # dotted tokens: acronyms (U.S., e.g., J.R.R.) and names (example.com, setup.py)
     if "." in text:
         _dotted_tokens(text, add)
-    _numbers(text, add)
     # abbreviations (Dr., etc.) and initials (J. Smith) end in a dot
-    for m in _ABBR_OR_INITIAL.finditer(text):
+    dots = []
+    for m in _DOT.finditer(text):
         g = m.lastgroup
-        if g == "i":
+        if g == "n":
+            dots.append(m.start())
+        elif g == "i":
             add((m.start() - 1, m.end(), "initial"))
         else:
             add((m.start() - int(g[1:]), m.end(), "abbr"))  # type: ignore[index]
+    _numbers(text, add, dots)
     found.sort()
     return found
 
