@@ -458,6 +458,57 @@ def test_ascii_prefilter_is_necessary(text):
     assert list(fixer.run(Document(text))) == list(fixer._scan(text))
 
 
+def test_quiet_ascii_is_what_no_trigger_starts_with():
+    # the chunks _loud_ranges skips must hold no character any trigger's match opens with
+    first = re.compile(f"[{encoding._first_and_moji_after()[0]}]")
+    for c in range(128):
+        assert (first.match(chr(c)) is None) == (c in encoding._ASCII_QUIET), hex(c)
+        if encoding._other_trigger().match(chr(c) + "amp;"):
+            assert c not in encoding._ASCII_QUIET
+
+
+_LINE_PIECES = st.sampled_from(
+    [
+        "plain words ",
+        "x",
+        " ",
+        "\n",
+        "\n\n",
+        "&amp;",
+        "&amp;amp;amp;eacute;",
+        "&eacute;",
+        "&#39;",
+        "AT&T",
+        "<b>",
+        "&lt;i&gt;",
+        "\x00",
+        "\x1b[31m",
+        "\x92",
+        "Ã©",
+        "â€™",
+        "Ã ",
+        "Œ",
+        "cafÃ©",
+        "é",
+        "“",
+        "…”",
+        "Привет",
+        "\ud83d\ude00",
+        "\udc00",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_LINE_PIECES, max_size=40), st.integers(min_value=1, max_value=12))
+def test_scanning_loud_ranges_finds_what_scanning_everything_finds(pieces, chunk):
+    text = "".join(pieces)
+    fixer = EncodingFixer()
+    ranges = list(encoding._loud_ranges(text, chunk))
+    assert all(a <= b and (b == len(text) or text[b] == "\n") for a, b in ranges)
+    assert list(fixer._scan(text, ranges)) == list(fixer._scan(text))
+
+
 # --- ftfy is imported only when a document needs it ---------------------------------
 
 _IMPORTS_SCRIPT = """

@@ -5,10 +5,11 @@ decides *where* to ask it and turns each repair into its own tight edit.
 
 Most text needs no work at all, so the fixer looks first for the few
 characters that damage is made of: ASCII text without ``&`` or a control
-character is skipped outright, and otherwise one scan finds the lines that
-hold a pair of characters ftfy's mojibake heuristic (``ftfy.badness``) is
-built from, a C1 control, a surrogate or an entity. Only those lines go to
-ftfy, one line at a time (as ``ftfy.fix_text`` does), with every opinionated
+character is skipped outright (so is every such chunk of a longer text), and
+otherwise one scan finds the lines that hold a pair of characters ftfy's
+mojibake heuristic (``ftfy.badness``) is built from, a C1 control, a surrogate
+or an entity. Of those lines, the ones that heuristic calls bad go to ftfy, one
+line at a time (as ``ftfy.fix_text`` does), with every opinionated
 step turned off: no quote uncurling, no width, ligature, NFC or line-break
 changes (the choices of datatrove's ``FTFYFormatter``). The repaired line is
 compared with the original run by run of non-ASCII characters, so each
@@ -348,6 +349,34 @@ _ASCII_TRIGGER = re.compile(_ASCII_FIRST + r"(?:(?<=&)[#A-Za-z]|(?<!&))")
 #: text (bytes.translate, some ten times faster than the scan) leaves nothing when the
 #: scan could find nothing
 _ASCII_QUIET = bytes(c for c in range(128) if not re.match(_ASCII_FIRST, chr(c)))
+#: a text that is not all ASCII is looked at in chunks of this many characters
+_CHUNK = 256
+
+
+def _loud_ranges(text: str, chunk: int = _CHUNK) -> Iterator[tuple[int, int]]:
+    """Stretches of ``text`` that hold every character a match of _trigger() starts with.
+
+    The trigger's character-class scan costs some 60 instructions a character; a
+    chunk that is all ASCII without '&' or a control character (a slice, isascii
+    and bytes.translate: a few instructions a character) holds none of the
+    characters a match starts with, and is skipped. Any other chunk is scanned on
+    to the end of its line: no match crosses a line end, so a match starting in the
+    chunk is found whole, and a stretch never ends inside a match.
+    """
+    n = len(text)
+    pos = 0
+    while pos < n:
+        end = pos + chunk
+        piece = text[pos:end]
+        if piece.isascii() and not piece.encode("ascii").translate(None, _ASCII_QUIET):
+            pos = end
+            continue
+        hi = text.find("\n", end - 1)
+        hi = n if hi < 0 else hi
+        yield pos, hi
+        pos = hi + 1
+
+
 # A line that holds a tag is markup: its entities are meant.
 _MARKUP = re.compile(r"<[A-Za-z/!]")
 _ESCAPED_TAG = re.compile(r"&(?:amp;)*lt;[A-Za-z/!?]")
@@ -727,13 +756,15 @@ class EncodingFixer(Fixer):
             if text.encode("ascii").translate(None, _ASCII_QUIET) and _ASCII_TRIGGER.search(text):
                 yield from self._scan(text)
         else:
-            yield from self._scan(text)
+            yield from self._scan(text, _loud_ranges(text))
         for kind in self.normalize:
             yield from self._normalize(text, kind)
 
     # damage ------------------------------------------------------------------
 
-    def _scan(self, text: str) -> Iterator[Edit]:
+    def _scan(self, text: str, ranges: Iterable[tuple[int, int]] | None = None) -> Iterator[Edit]:
+        """The repairs in ``text``, looking for triggers in ``ranges`` (stretches that
+        end at a line end and hold every character a match starts with), or all of it."""
         n = len(text)
         surrogate_lines: set[int] = set()
         # the line of the last entity looked at: [start, end, a line of markup, holds an
@@ -742,25 +773,25 @@ class EncodingFixer(Fixer):
         line: list[Any] = [-1, -1, False, False]
         moji_lines: list[tuple[int, int]] = []
         search = _trigger().search
-        pos = 0
-        while True:
-            m = search(text, pos)
-            if m is None:
-                break
-            if m.lastgroup != "moji":
-                yield from self._other(text, m, surrogate_lines, line)
-                pos = m.end()
-                continue
-            # the whole line goes to ftfy: find only the other kinds in the rest of it,
-            # so a line of a million mojibake pairs costs one match, not a million
-            start = m.start()
-            ls = text.rfind("\n", 0, start) + 1
-            le = text.find("\n", start)
-            le = n if le < 0 else le
-            moji_lines.append((ls, le))
-            for other in _other_trigger().finditer(text, start, le):
-                yield from self._other(text, other, surrogate_lines, line)
-            pos = le
+        for pos, hi in ranges if ranges is not None else ((0, n),):
+            while True:
+                m = search(text, pos, hi)
+                if m is None:
+                    break
+                if m.lastgroup != "moji":
+                    yield from self._other(text, m, surrogate_lines, line)
+                    pos = m.end()
+                    continue
+                # the whole line goes to ftfy: find only the other kinds in the rest of it,
+                # so a line of a million mojibake pairs costs one match, not a million
+                start = m.start()
+                ls = text.rfind("\n", 0, start) + 1
+                le = text.find("\n", start)
+                le = n if le < 0 else le
+                moji_lines.append((ls, le))
+                for other in _other_trigger().finditer(text, start, le):
+                    yield from self._other(text, other, surrogate_lines, line)
+                pos = le
         for ls, le in moji_lines:
             if ls in surrogate_lines:
                 continue  # repaired on the next pass, once the surrogates are gone
