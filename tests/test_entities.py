@@ -1018,3 +1018,41 @@ def test_the_first_mention_at_the_start_of_the_text(text: str) -> None:
             expected[m.group(1), end] += 1
     assert entities._scan(doc, 0, len(text)) == dict(expected)
     assert entities._scan(doc, 0, len(text), []) == dict(expected)
+
+
+def test_memos_keep_short_keys_only_and_empty_when_full() -> None:
+    """A memo's memory is bounded in entries and in bytes: long keys are computed, not kept."""
+    from textfix.fixers.entities import MEMO_KEY_CHARS, _Memo
+
+    calls: list[object] = []
+
+    def fn(key: object) -> int:
+        calls.append(key)
+        return len(key)  # type: ignore[arg-type]
+
+    memo = _Memo(fn, 3)
+    long_name = "Ab " * MEMO_KEY_CHARS
+    assert memo[long_name] == len(long_name) and memo[long_name] == len(long_name)
+    assert long_name not in memo and calls == [long_name, long_name]
+    long_tuple = ("Kim", "Jong-un" * MEMO_KEY_CHARS)
+    assert memo[long_tuple] == 2 and long_tuple not in memo
+    for key in ("Kim", ("Kim", "Jong-un"), "Seoul"):
+        assert memo[key] == len(key)
+    assert len(memo) == 3
+    calls.clear()
+    assert memo["Kim"] == 3 and calls == []  # a hit
+    assert memo["Hanoi"] == 5 and list(memo) == ["Hanoi"]  # full: emptied, then kept
+
+
+def test_mention_memos_keep_only_the_tokens_that_count() -> None:
+    """A long title-case line is one long mention: the memos must not keep all its tokens."""
+    from textfix.fixers.entities import MAX_MENTION_TOKENS, _units, _word_runs
+
+    toks = tuple(f"Name{i}x" for i in range(40))  # built at run time: nothing else holds it
+    before = sys.getrefcount(toks)
+    units = _units(toks, 3)
+    runs = _word_runs(toks)
+    assert sys.getrefcount(toks) == before  # no memo took the 40-token tuple as its key
+    head = toks[:MAX_MENTION_TOKENS]
+    assert units == _units(head, 3) and runs == _word_runs(head)
+    assert "Name0x Name1x Name2x" in units and not any("Name9x" in u for u in units)

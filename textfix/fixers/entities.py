@@ -120,9 +120,19 @@ except ImportError:  # pragma: no cover - other Pythons
             mapping[elem] = mapping.get(elem, 0) + 1
 
 
+#: the longest key (in characters) a memo keeps
+MEMO_KEY_CHARS = 256
+
+
 class _Memo(dict):  # type: ignore[type-arg]
-    """A memo of a pure function of one argument, emptied when it grows past
-    ``size``: a hit is one dict look-up in C (no LRU bookkeeping)."""
+    """A memo of a pure function of one argument (a string or a tuple of
+    strings), emptied when it grows past ``size`` entries: a hit is one dict
+    look-up in C (no LRU bookkeeping).
+
+    A key longer than :data:`MEMO_KEY_CHARS` is computed but not kept, so the
+    memo's size in bytes is bounded too: a corpus of long title-case lines
+    would otherwise keep ``size`` of them alive.
+    """
 
     __slots__ = ("fn", "size")
 
@@ -131,10 +141,14 @@ class _Memo(dict):  # type: ignore[type-arg]
         self.fn = fn
         self.size = size
 
-    def __missing__(self, key: object) -> object:
-        if len(self) >= self.size:
-            self.clear()
-        value = self[key] = self.fn(key)
+    def __missing__(self, key: str | tuple[str, ...]) -> object:
+        value = self.fn(key)
+        if len(key) <= MEMO_KEY_CHARS and (
+            isinstance(key, str) or sum(map(len, key)) <= MEMO_KEY_CHARS
+        ):
+            if len(self) >= self.size:
+                self.clear()
+            self[key] = value
         return value
 
 
@@ -1298,17 +1312,28 @@ def _runs(words: tuple[str, ...]) -> tuple[tuple[int, int, str, bool], ...]:
     )
 
 
-_word_runs = _Memo(_runs, 1 << 12).__getitem__
+_WORD_RUNS = _Memo(_runs, 1 << 12)
+
+
+def _word_runs(words: tuple[str, ...]) -> tuple[tuple[int, int, str, bool], ...]:
+    """:func:`_runs`, memoised on the words that count (see :func:`_units`)."""
+    return _WORD_RUNS[words[:MAX_MENTION_TOKENS]]
+
 _second = itemgetter(1)
 _third = itemgetter(2)
 
 
-@lru_cache(maxsize=1 << 14)
 def _units(toks: tuple[str, ...], max_n: int) -> tuple[str, ...]:
     """The name units of one mention's tokens, as ``EntitiesFixer._count`` counts them:
     every run of 1 to ``max_n`` of its first ``MAX_MENTION_TOKENS`` tokens that
     neither starts nor ends with a particle."""
-    ws = toks[:MAX_MENTION_TOKENS]
+    # memoised on the tokens that count: a long title-case line would otherwise
+    # keep every one of its tokens alive in the memo
+    return _units_of(toks[:MAX_MENTION_TOKENS], max_n)
+
+
+@lru_cache(maxsize=1 << 14)
+def _units_of(ws: tuple[str, ...], max_n: int) -> tuple[str, ...]:
     k = len(ws)
     out = []
     for i in range(k):
