@@ -1319,6 +1319,7 @@ def _word_runs(words: tuple[str, ...]) -> tuple[tuple[int, int, str, bool], ...]
     """:func:`_runs`, memoised on the words that count (see :func:`_units`)."""
     return _WORD_RUNS[words[:MAX_MENTION_TOKENS]]
 
+
 _second = itemgetter(1)
 _third = itemgetter(2)
 
