@@ -134,7 +134,7 @@ _FOLD = bytes(
 )
 _ASCII_BYTES = bytes(range(128))
 #: in folded bytes: a space, a word, spaces and the same word
-_FOLDED_REPEAT = re.compile(rb" ([^ ]++)( ++)\1(?![^ ])")
+_FOLDED_REPEAT = re.compile(rb" ([^ ]++) ++\1(?![^ ])")
 #: how a character that is not ASCII is folded: ``b"\x01"`` (not a word character:
 #: a mark), its lower case (an upper-case letter), ``b""`` (kept) or ``None``
 #: (cannot be folded as the engine compares it); derived once per character
@@ -587,8 +587,9 @@ def _may_repeat(text: str, allow: frozenset[bytes]) -> bool:
     count = b.count
     pos = tries = 0
     while (m := search(folded, pos)) is not None:
-        s, e = m.span(2)
-        if count(b" ", s, e) == e - s and m.group(1) not in allow:
+        word = m.group(1)
+        s, e = m.end(1), m.end() - len(word)  # the gap
+        if count(b" ", s, e) == e - s and word not in allow:
             return True
         tries += 1
         if tries > MAX_FOLDED_TRIES:
