@@ -583,3 +583,17 @@ def test_sentence_starts_are_what_the_one_scan_finds(text: str) -> None:
     for m in sentences._SENTENCE_START.finditer(text):
         want[m.start("low") < 0].append(m.start())
     assert sentences._sentence_starts(text) == want
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["a", "b c", " ", "\n", "\t", "\r", "\x1c", "\u2028", "\xa0", "\u3000", "."]
+        ),
+        max_size=20,
+    ).map("".join)
+)
+def test_the_last_paragraph_is_found_from_the_end(text: str) -> None:
+    paras = Document(text).paragraphs
+    assert sentences._last_paragraph(text) == (paras[-1] if paras else None)

@@ -167,6 +167,8 @@ _SENTENCE_BREAK = r"[.!?][\"”’)]?+[ ]++"
 _SENTENCE_BREAK_BACK = regex.compile(_SENTENCE_BREAK, regex.REVERSE)
 #: what may follow the last [.!?] of a sentence break: a closing mark and blanks
 _BREAK_TAIL = regex.compile(r"[\"”’)]?+[ ]*+")
+#: a character that is not white space (as ``Document.paragraphs`` reads it), the last one first
+_SOLID_BACK = regex.compile(r"\S", regex.REVERSE)
 _TERMINAL = frozenset(".!?…:\"”’')]»*`|>")
 _DANGLING = frozenset(",;–—-")
 
@@ -397,11 +399,11 @@ class SentencesFixer(Fixer):
     # --- truncated end -------------------------------------------------------
 
     def _truncated_end(self, doc: Document) -> Iterator[Flag]:
-        paras = doc.paragraphs
-        if not paras:
-            return
         text = doc.text
-        s, e = paras[-1]
+        last = _last_paragraph(text)
+        if last is None:
+            return
+        s, e = last
         line = text[s:e].rstrip()
         e = s + len(line)
         if not line or line[-1] in _TERMINAL or not (line[-1].isalnum() or line[-1] in _DANGLING):
@@ -693,6 +695,18 @@ def _may_skip(doc: Document, s: int, e: int) -> bool:
             return True
         i += 1
     return False
+
+
+def _last_paragraph(text: str) -> tuple[int, int] | None:
+    """``Document(text).paragraphs[-1]`` (``None`` when there is none): the line of
+    the last character that is not white space, found from the end instead of
+    listing every paragraph."""
+    m = _SOLID_BACK.search(text)
+    if m is None:
+        return None
+    i = m.start()
+    end = text.find("\n", i)
+    return text.rfind("\n", 0, i) + 1, len(text) if end < 0 else end
 
 
 def _after_number(text: str, i: int) -> bool:
