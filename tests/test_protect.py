@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -224,14 +222,29 @@ def test_scans_fall_back_where_engines_disagree(text, kinds):
     assert sorted(k for k in protected_kinds(text) if k[0] in ("name", "number")) == sorted(kinds)
 
 
+@example("1.2.3 4,5,6 7.8,9 1.5e7.2 3.5X.4 10:30:00 1/2/3 " + "a" * 600)
 @settings(max_examples=500, deadline=None)
 @given(st.lists(st.sampled_from(SCAN_PIECES), max_size=40).map("".join))
-def test_separator_searches_equal_one_search_for_the_class(text):
+def test_separator_searches_leave_out_only_what_a_chain_takes_in(text):
     from textfix import protect
 
-    # (the number scan searches on from the end of each chain: every start counts)
-    want = [i for i in range(len(text)) if protect._NUM_CHAIN.match(text, i)]
-    assert protect._separators(text) == want
+    every = [i for i in range(len(text)) if protect._NUM_CHAIN.match(text, i)]
+    listed = protect._separators(text)
+    assert set(listed) <= set(every)
+    # a separator left out follows digits that follow another (of its kind, or of any
+    # kind in a short text)
+    for i in set(every) - set(listed):
+        j = i - 1
+        while text[j].isdigit():
+            j -= 1
+        assert j < i - 1 and text[j] in (".,:/" if len(text) < 512 else text[i])
+    # and the number scan finds the same given every place a chain starts (a search
+    # from where the last chain ended, as the scan once did)
+    got: list = []
+    want: list = []
+    protect._numbers(text, got.append)
+    protect._numbers(text, want.append, starts=every)
+    assert got == want
 
 
 FENCE_PIECES = [
@@ -269,7 +282,7 @@ def test_one_search_of_full_stops_finds_what_two_would(text):
 
     got = [(m.start(), m.lastgroup) for m in protect._DOT.finditer(text)]
     want = [(m.start(), m.lastgroup) for m in protect._ABBR_OR_INITIAL.finditer(text)]
-    want += [(m.start(), "n") for m in re.finditer(r"\.(?<=\d\.)(?=\d)", text)]
+    want += [(m.start(), "n") for m in protect._SEPARATOR[0][1].finditer(text)]
     assert got == sorted(want)
     # and the number scan given those full stops finds what it finds looking itself
     dots = [s for s, g in got if g == "n"]

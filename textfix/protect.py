@@ -106,7 +106,7 @@ _ABBR_OR_INITIAL = re.compile(r"\." + _AFTER_ABBR_DOT)
 # One search of the full stops for both the abbreviations and initials and the full
 # stops between digits (``n``: where a number may start, see _numbers): a letter or
 # a digit before the stop tells the two apart.
-_DOT = re.compile(r"\.(?:(?<=\d\.)(?=\d)(?P<n>)|" + _AFTER_ABBR_DOT + ")")
+_DOT = re.compile(r"\.(?:(?<=\d\.)(?=\d)(?:\d++\.(?=\d))*+(?P<n>)|" + _AFTER_ABBR_DOT + ")")
 
 
 def _before_closing(text: str, start: int, end: int) -> int:
@@ -231,16 +231,22 @@ _NUM_CHAIN = re.compile(
 # Where a chain may start: a separator with a digit on either side. One search per
 # separator, each skipping to its literal, is several times faster than one search
 # for the class of four (which the engine tests character by character).
-_SEPARATOR = tuple((c, re.compile(re.escape(c) + r"(?<=\d.)(?=\d)")) for c in ".,:/")
+# Each search takes a run of such separators with digits between (1,000,000) as one:
+# a chain that starts at or before the run's first separator takes in all of it, and
+# the scan searches on from a chain's end, so the others are never where it starts.
+_SEPARATOR = tuple(
+    (c, re.compile(rf"{re.escape(c)}(?<=\d.)(?=\d)(?:\d++{re.escape(c)}(?=\d))*+")) for c in ".,:/"
+)
 _DIGITS_BACK = regex.compile(r"\d++", regex.REVERSE)
 
 
-_ANY_SEPARATOR = re.compile(r"[.,:/](?<=\d.)(?=\d)")
+_ANY_SEPARATOR = re.compile(r"[.,:/](?<=\d.)(?=\d)(?:\d++[.,:/](?=\d))*+")
 
 
 def _separators(text: str, dots: list[int] | None = None) -> list[int]:
-    """Where :data:`_NUM_CHAIN` matches in ``text``, in order (``dots``: those at a
-    full stop, if known)."""
+    """Where :data:`_NUM_CHAIN` may start a number in ``text``, in order: where it
+    matches, but for separators after the first in a run (``dots``: those at a full
+    stop, if known)."""
     if len(text) < 512:  # (a short text: one search costs less than four)
         m = _ANY_SEPARATOR.search(text)
         if m is None:
@@ -272,12 +278,18 @@ def _number(text: str, s: int, e: int, add: Callable[[Match], None]) -> None:
         add((s, e, "number"))
 
 
-def _numbers(text: str, add: Callable[[Match], None], dots: list[int] | None = None) -> None:
+def _numbers(
+    text: str,
+    add: Callable[[Match], None],
+    dots: list[int] | None = None,
+    starts: list[int] | None = None,
+) -> None:
     """What :func:`_all_numbers` finds (every number holds a separator between digits).
 
     The regex module decides only where its idea of a word character matters: a
     letter or a non-ASCII character right after the digits (``3.5km``, ``1.2µm``).
-    ``dots``: where a full stop stands between digits, when the caller has looked.
+    ``dots``: the full stops :func:`_separators` would list, when the caller has
+    looked; ``starts``: where to try a chain, instead of what it lists (a test hook).
     """
     if not text.isascii() and len(text.encode("utf-16-le", "surrogatepass")) != 2 * len(text):
         # characters outside the BMP (a pair of UTF-16 units each); a C-level copy is
@@ -288,7 +300,7 @@ def _numbers(text: str, add: Callable[[Match], None], dots: list[int] | None = N
     keep = found.append
     n = len(text)
     pos = 0
-    for sep in _separators(text, dots):
+    for sep in _separators(text, dots) if starts is None else starts:
         if sep < pos:
             continue  # inside the chain of the number before
         m = _NUM_CHAIN.match(text, sep)
