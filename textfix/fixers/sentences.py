@@ -135,10 +135,11 @@ _FOLD = bytes(
 _ASCII_BYTES = bytes(range(128))
 #: in folded bytes: a space, a word, spaces and the same word
 _FOLDED_REPEAT = re.compile(rb" ([^ ]++) ++\1(?![^ ])")
-#: how a character that is not ASCII is folded: ``b"\x01"`` (not a word character:
-#: a mark), its lower case (an upper-case letter), ``b""`` (kept) or ``None``
-#: (cannot be folded as the engine compares it); derived once per character
-_FOLDED_CHAR: dict[str, bytes | None] = {}
+#: how a character that is not ASCII is folded: its UTF-8 and what replaces it,
+#: ``b"\x01"`` (not a word character: a mark), its lower case (an upper-case
+#: letter) or ``b""`` (kept); ``None``: it cannot be folded as the engine compares
+#: it. Derived once per character.
+_FOLDED_CHAR: dict[str, tuple[bytes, bytes] | None] = {}
 #: at most this many kinds of characters are folded one by one (each a pass over the text)
 MAX_FOLDED_KINDS = 48
 #: at most this many repeats of a folded word that the text disproves are looked at
@@ -310,11 +311,13 @@ class SentencesFixer(Fixer):
         if self._fast_brackets and _lines_close_in_order(doc):
             return  # so every unit does (see _lines_close_in_order)
         # only the units that hold a bracket
+        count = text.count
         for s, e, _ in units_holding(doc, "()[]{}"):
-            seq = "".join(_BRACKETS.findall(text, s, e))
-            n = len(seq)
+            n = count("(", s, e) + count(")", s, e) + count("[", s, e)
+            n += count("]", s, e) + count("{", s, e) + count("}", s, e)
             if n > DENSE_BRACKETS and n * 8 > e - s:
-                continue  # data, not prose
+                continue  # data, not prose (counted before any is listed)
+            seq = "".join(_BRACKETS.findall(text, s, e))
             if self._fast_brackets and _nested(seq) and not _may_skip(doc, s, e):
                 continue  # every bracket closes the last one opened: nothing to flag
             if code_like(doc, s, e):
@@ -536,14 +539,11 @@ def _repeated_words(text: str) -> list[re.Match[str]]:
     return out
 
 
-def _fold_char(c: str) -> bytes | None:
+def _fold_char(c: str) -> tuple[bytes, bytes] | None:
     """How :func:`_may_repeat` folds the character ``c`` (not ASCII); see ``_FOLDED_CHAR``."""
-    fold = _FOLDED_CHAR.get(c, b"?")
-    if fold != b"?":
-        return fold
     low = _sre_lower(ord(c))
     if _WORD_CHAR_RE.match(c) is None:
-        fold = b"\x01"
+        fold: bytes | None = b"\x01"
     elif _sre_lower(low) != low or (low < 128 and not chr(low).isalpha()):
         fold = None  # (no such character in Python 3.11's tables)
     elif low != ord(c):
@@ -552,8 +552,9 @@ def _fold_char(c: str) -> bytes | None:
         fold = b""
     if len(_FOLDED_CHAR) >= 1 << 16:
         _FOLDED_CHAR.clear()
-    _FOLDED_CHAR[c] = fold
-    return fold
+    found = None if fold is None else (c.encode("utf-8", "surrogatepass"), fold)
+    _FOLDED_CHAR[c] = found
+    return found
 
 
 def _may_repeat(text: str, allow: frozenset[bytes]) -> bool:
@@ -571,19 +572,24 @@ def _may_repeat(text: str, allow: frozenset[bytes]) -> bool:
     """
     b = (" " + text).encode("utf-8", "surrogatepass")
     if not text.isascii():
-        swaps = []
+        marks = []
+        letters = []
+        get = _FOLDED_CHAR.get
         for c in set(b.translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass")):
-            fold = _fold_char(c)
+            fold = get(c, False)
+            if fold is False:
+                fold = _fold_char(c)
             if fold is None:
                 return True
-            if fold:
-                swaps.append((c, fold))
-        if len(swaps) > MAX_FOLDED_KINDS:
+            if fold[1]:
+                (marks if fold[1] == b"\x01" else letters).append(fold)
+        if len(marks) + len(letters) > MAX_FOLDED_KINDS:
             return True
         # marks first, so that no letter's lower case written in is then taken for a mark
-        swaps.sort(key=lambda cf: cf[1] != b"\x01")
-        for c, fold in swaps:
-            b = b.replace(c.encode("utf-8", "surrogatepass"), fold)
+        for c, fold in marks:
+            b = b.replace(c, fold)
+        for c, fold in letters:
+            b = b.replace(c, fold)
     folded = b.translate(_FOLD)
     search = _FOLDED_REPEAT.search
     count = b.count
