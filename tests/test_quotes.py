@@ -315,6 +315,73 @@ def test_fixer_output_is_well_formed(text: str) -> None:
         assert isinstance(item, (Edit, Flag))
 
 
+#: characters that change how a quote mark reads when next to it
+CONTEXT_CHARS = list("\"“”„«»`'’ \t\n([{<>)]}.,;:!?…—–-/*_~=%$5²aZé\u00a0\u2009")
+#: pieces around quote marks: every context the plain-quotes test looks at
+CONTEXTS = st.lists(
+    st.sampled_from(
+        CONTEXT_CHARS + ["Kim", " said ", 'http://x.io/a"b', "U.S.", '"', '"', "“", "”"]
+    ),
+    max_size=30,
+).map("".join)
+
+
+def _slow_items(text: str) -> list[Edit | Flag]:
+    """The fixer's items with the plain-quotes test failing every unit."""
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(quotes, "_PLAIN_QUOTES", quotes.regex.compile(r"(?!)"))
+        return list(quotes.build(Options()).run(Document(text)))
+
+
+@st.composite
+def nearly_plain(draw: st.DrawFn) -> str:
+    """Quotations, often pairing up plainly (a mark may face the wrong way), then zero to
+    two characters inserted or replaced."""
+    pieces = []
+    for _ in range(draw(st.integers(1, 6))):
+        words = " ".join(
+            draw(
+                st.lists(
+                    st.sampled_from(["Kim", "yes", "said", "U.S.", "é"]), min_size=1, max_size=3
+                )
+            )
+        )
+        if draw(st.booleans()):
+            left, right = draw(st.sampled_from('"“”')), draw(st.sampled_from('"“”'))
+            words = left + words + draw(st.sampled_from(["", ",", ".", "?"])) + right
+        pieces.append(words + draw(st.sampled_from(["", ",", ".", ")"])))
+    text = " ".join(pieces)
+    for _ in range(draw(st.integers(0, 2))):
+        at = draw(st.integers(0, len(text)))
+        ch = draw(st.sampled_from(CONTEXT_CHARS))
+        text = text[:at] + ch + text[at + draw(st.integers(0, 1)) :]
+    return text
+
+
+@given(
+    st.one_of(
+        nearly_plain(), CONTEXTS, NOISY, st.lists(balanced_paragraph(), max_size=3).map("\n".join)
+    )
+)
+@settings(max_examples=1500, deadline=None)
+@example('He said "yes" and left.')
+@example("“Yes,” she said. “No.”")
+@example('5\'10" tall, "he" said')
+@example('"a" http://x.io/"b" "c"')
+@example("He said “yes“ now.")
+def test_plain_quotes_fast_path_changes_nothing(text: str) -> None:
+    """A unit that passes the plain-quotes test yields what the mark-by-mark reading yields."""
+    assert list(quotes.build(Options()).run(Document(text))) == _slow_items(text)
+
+
+def test_plain_quotes_test_accepts_only_plain_pairs() -> None:
+    plain = quotes._PLAIN_QUOTES.match
+    assert plain('He said "yes" and left.') and plain("“Yes,” she said (“fine”).")
+    assert plain("No quotes at all.")
+    for odd in ('He said "yes.', 'a "b"c', 'said"yes"', "“Yes” “no”x", "“Yes,“ he", '12" wide"'):
+        assert not plain(odd), odd
+
+
 # --- pathological input (speed is measured in bench/, not asserted) --------------
 
 

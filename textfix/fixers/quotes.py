@@ -63,6 +63,22 @@ _MARK_CHARS = '"“”„«»'
 # value (``class="note"``, ``{"key":"value"}``)
 _LEFT_OPEN = frozenset("([{<—–-/*_~=:")
 _RIGHT_CLOSE = frozenset(".,;:!?)]}>…—–-/*_~")
+#: A unit whose every double quote mark, straight or curly, opens or closes a
+#: quotation in turn, each in a context that leaves no doubt (an opening mark
+#: after white space or an opening bracket and before a letter, a closing one
+#: after a letter or punctuation and before white space or punctuation): the
+#: marks pair up with nothing to repair or flag. Tested on the unit alone
+#: (``\A``/``\Z`` are its edges, as for :meth:`QuotesFixer._marks`). A
+#: necessary condition only in one direction: a unit that fails it is read
+#: mark by mark (pinned by ``tests/test_quotes.py``). Linear: the marks split
+#: the unit into stretches no quantifier can cross.
+_PLAIN_QUOTES = regex.compile(
+    r"(?:[^\"“”„«»]*+"
+    r"(?:(?<=[ \t\n(\[{<—–\-/*_~=:])|(?<![\s\S]))[\"“](?=[\p{L}\p{N}'’‘(\[$£€#@&])"
+    r"[^\"“”„«»]*+"
+    r"(?<=[\p{L}\p{M}.,;!?'’)\]}…%])[\"”](?=\Z|[ \t\n.,;:!?)\]}>…—–\-/*_~])"
+    r")*+[^\"“”„«»]*+\Z"
+)
 #: feet and inches: 5'10"
 _FEET_INCHES = regex.compile(r"\d['’]\d{1,2}[\"”]")
 _CLOSER_FOR = {'"': '"', "“": "”", "„": "“", "«": "»", "»": "«"}
@@ -392,6 +408,8 @@ class QuotesFixer(Fixer):
             n += count("„", s, e) + count("«", s, e) + count("»", s, e)
             if n > DENSE_MARKS and n * 8 > e - s:
                 continue  # so many quote marks that this is data, not prose
+            if _PLAIN_QUOTES.match(text[s:e]) and not (protected and doc.overlaps_protected(s, e)):
+                continue  # the marks pair up plainly: nothing to do
             runs = [m.span() for m in _MARKS.finditer(text, s, e)]
             if protected:
                 runs = [r for r in runs if not _inside(protected, r)]
