@@ -291,3 +291,24 @@ def test_one_search_of_full_stops_finds_what_two_would(text):
     protect._numbers(text, with_dots.append, dots)
     protect._numbers(text, without.append)
     assert with_dots == without
+
+
+# every kind of span, and what ends sentences around them: the cheap search that lets a
+# short text with nothing to protect go must never let one go that holds something
+ANY_PIECES = SCAN_PIECES[:-1] + [
+    "Dr", "Mr", "etc", "J", "e.g.", ". ", ".\n", "www.", "http://", "a@b", "#", "@",
+    "`", "```", "~~~", "\t", "    ", "\\", "C:\\x", "doi:", "/usr", "~/", ",", ", ", "1,2",
+    "(", ")", "\"", "<", "S.", "3.7z", "x.com", "1.2.3",
+]  # fmt: skip
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(ANY_PIECES), max_size=30).map("".join))
+def test_text_let_go_by_the_cheap_search_holds_nothing(text):
+    from textfix import protect
+
+    if "." not in text and not protect._TRIGGERS.search(text):
+        want = []  # (the first, cheaper test)
+    else:
+        want = protect._scan(text)
+    assert protect._matches(text) == want

@@ -399,9 +399,24 @@ def _handle(text: str, i: int, add: Callable[[Match], None]) -> None:
             add((i, h.end(), "handle"))
 
 
+# Where a scan may find something: every kind of span holds one of these (a number,
+# name or acronym a full stop or comma before a non-blank, whatever its digits; an
+# abbreviation or initial a full stop _DOT takes for one). The stretches an update
+# scans again mostly hold only full stops that end sentences: one search lets them
+# go. (A long text nearly always holds something, far in at times: not worth it.)
+_MAYBE = re.compile(r"[@/:#`~\t\\]|^ {4}|,\S|\.(?:\S|" + _AFTER_ABBR_DOT + ")", re.MULTILINE)
+
+
 def _matches(text: str) -> list[tuple[int, int, str]]:
     if "." not in text and not _TRIGGERS.search(text):
         return []
+    if len(text) < 512 and _MAYBE.search(text) is None:
+        return []
+    return _scan(text)
+
+
+def _scan(text: str) -> list[tuple[int, int, str]]:
+    """Every protected match in ``text``."""
     # (a lone character is found several times faster than a longer string: look for
     # it first)
     found = (
