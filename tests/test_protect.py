@@ -150,6 +150,50 @@ def test_incremental_update_around_tokens_equals_a_full_scan(text, raw_edits):
     _assert_update_equals_a_full_scan(text, raw_edits)
 
 
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.lists(st.sampled_from(TOKEN_PIECES + EDIT_PIECES), max_size=30).map("".join),
+    st.lists(
+        st.tuples(st.integers(0, 120), st.integers(0, 4), st.sampled_from(TOKEN_PIECES + [""])),
+        max_size=6,
+    ),
+)
+def test_spans_kept_between_windows_are_those_no_edit_or_window_touches(text, raw_edits):
+    from textfix import protect
+
+    edits, new = _apply(text, raw_edits)
+    old_spans = find_protected(text)
+    for make in (protect._token_windows, protect._line_windows):
+        windows, deltas = make(edits, new)
+        want = protect._shift_untouched(old_spans, edits, windows)
+        assert protect._untouched(old_spans, windows, deltas) == want
+
+
+def _apply(text, raw_edits):
+    """Sorted, disjoint edits made of ``raw_edits``, and the text they give."""
+    edits = []
+    pos = 0
+    for start, length, rep in sorted(raw_edits):
+        start = min(max(start, pos), len(text))
+        end = min(start + length, len(text))
+        if edits and start == end == edits[-1][1] == edits[-1][0]:
+            continue
+        edits.append((start, end, rep))
+        pos = end
+    new = (
+        "".join(
+            [
+                text[prev_end:s] + rep
+                for (s, e, rep), prev_end in zip(
+                    edits, [0] + [e for _, e, _ in edits], strict=False
+                )
+            ]
+        )
+        + text[(edits[-1][1] if edits else 0) :]
+    )
+    return edits, new
+
+
 def _assert_update_equals_a_full_scan(text, raw_edits):
     edits = []
     pos = 0

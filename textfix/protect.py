@@ -14,7 +14,9 @@ quadratic on a 1 MB "word".
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
+from operator import itemgetter
 
 import regex
 
@@ -578,7 +580,17 @@ def _update_by_tokens(
     by a capital, or no longer) to the blank after them; it is scanned with that
     blank and the character after it as context.
     """
+    windows, deltas = _token_windows(edits, new_text)
+    return _rescan(new_text, windows, _untouched(old_spans, windows, deltas), context=2)
+
+
+def _token_windows(
+    edits: list[tuple[int, int, str]], new_text: str
+) -> tuple[list[Span], list[int]]:
+    """The windows :func:`_update_by_tokens` scans again, and how far the edits up to
+    the end of each move the text."""
     windows: list[Span] = []  # judged stretches of new_text, each from a token start to a blank
+    deltas: list[int] = []  # per window: how far the edits up to its end move the text
     n_new = len(new_text)
     delta = 0
     for s, e, rep in edits:
@@ -588,6 +600,7 @@ def _update_by_tokens(
         if windows and ns <= windows[-1][1]:
             if ne > windows[-1][1]:
                 windows[-1] = (windows[-1][0], _blank_after(new_text, ne, n_new))
+            deltas[-1] = delta
             continue
         floor = windows[-1][1] if windows else 0
         a = _token_start(new_text, floor, ns)
@@ -599,9 +612,11 @@ def _update_by_tokens(
         b = _blank_after(new_text, ne, n_new)
         if windows and a <= windows[-1][1]:
             windows[-1] = (windows[-1][0], b)
+            deltas[-1] = delta
         else:
             windows.append((a, b))
-    return _rescan(new_text, windows, _shift_untouched(old_spans, edits, windows), context=2)
+            deltas.append(delta)
+    return windows, deltas
 
 
 def _update_by_lines(
@@ -612,7 +627,16 @@ def _update_by_lines(
     Every kind of span but fenced code lies within one line, so the lines the
     edits touch are scanned again.
     """
+    windows, deltas = _line_windows(edits, new_text)
+    # no span crosses a line break (fences aside): each is found as in its own line
+    return _rescan(new_text, windows, _untouched(old_spans, windows, deltas), context=0)
+
+
+def _line_windows(edits: list[tuple[int, int, str]], new_text: str) -> tuple[list[Span], list[int]]:
+    """The lines :func:`_update_by_lines` scans again, and how far the edits up to the
+    end of each move the text."""
     windows: list[Span] = []  # the lines the edits touch, in new_text
+    deltas: list[int] = []  # per window: how far the edits up to its end move the text
     delta = 0
     for s, e, rep in edits:
         ns = s + delta
@@ -622,17 +646,18 @@ def _update_by_lines(
             if ne > windows[-1][1]:  # the edit runs past the window's line
                 we = new_text.find("\n", ne)
                 windows[-1] = (windows[-1][0], len(new_text) if we < 0 else we)
+            deltas[-1] = delta
             continue
         # search back no further than the previous window: linear on long lines
         ws = new_text.rfind("\n", windows[-1][1] if windows else 0, ns) + 1
         we = new_text.find("\n", ne)
         windows.append((ws, len(new_text) if we < 0 else we))
-    # no span crosses a line break (fences aside): each is found as in its own line
-    return _rescan(new_text, windows, _shift_untouched(old_spans, edits, windows), context=0)
+        deltas.append(delta)
+    return windows, deltas
 
 
 def _rescan(new_text: str, windows: list[Span], kept: list[Span], context: int) -> list[Span]:
-    """``kept`` with the spans found in ``windows`` of ``new_text``, sorted and merged.
+    """``kept`` (spans outside ``windows``) with the spans found in them, sorted.
 
     One scan of the windows, each with the ``context`` characters after it,
     joined by line breaks (which every pattern takes as the blank or line break
@@ -657,8 +682,39 @@ def _rescan(new_text: str, windows: list[Span], kept: list[Span], context: int) 
             e += a - firsts[k]
             if a <= s and e <= b:
                 kept.append((s, e))
-    kept.sort()
-    return _merge(kept)
+        # (none touches another: windows lie apart, and kept spans outside them)
+        kept.sort()
+    return kept
+
+
+_START = itemgetter(0)
+_END = itemgetter(1)
+
+
+def _untouched(old_spans: list[Span], windows: list[Span], deltas: list[int]) -> list[Span]:
+    """What :func:`_shift_untouched` keeps, found by bisection between the windows.
+
+    Every edit lies in a window (sorted, apart), so the old text between two
+    windows is unchanged and moved by the same ``deltas[k]`` (the edits up to
+    window ``k``); an old span there touches no edit. The spans in each gap are
+    one slice of ``old_spans``.
+    """
+    n = len(old_spans)
+    if not n or not windows:
+        return list(old_spans)
+    i = bisect_left(old_spans, windows[0][0], key=_END)  # (before the first edit)
+    kept = old_spans[:i]
+    last = len(windows) - 1
+    for k, (_, b) in enumerate(windows):
+        if i == n:
+            break
+        d = deltas[k]
+        i = bisect_right(old_spans, b - d, i, key=_START)
+        j = bisect_left(old_spans, windows[k + 1][0] - d, i, key=_END) if k < last else n
+        if i < j:
+            kept += [(s + d, e + d) for s, e in old_spans[i:j]] if d else old_spans[i:j]
+            i = j
+    return kept
 
 
 def _shift_untouched(
