@@ -494,11 +494,14 @@ def _pattern_reach(pattern: re.Pattern[str]) -> int | None:
     A search of a window of the text then finds exactly the matches that lie in it,
     which is what :func:`_is_bad` needs.
     """
-    from re import _constants as c
-    from re import _parser
+    try:  # the stdlib's own parser (private): without it, no windows
+        from re import _constants as c
+        from re import _parser
 
-    begin = (c.AT_BEGINNING, c.AT_BEGINNING_STRING, c.AT_BEGINNING_LINE)
-    tree = _parser.parse(pattern.pattern, pattern.flags)
+        begin = (c.AT_BEGINNING, c.AT_BEGINNING_STRING, c.AT_BEGINNING_LINE)
+        tree = _parser.parse(pattern.pattern, pattern.flags)
+    except (ImportError, AttributeError):  # pragma: no cover - another Python
+        return None
     todo = [tree]
     while todo:
         for op, av in todo.pop():
