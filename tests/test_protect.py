@@ -356,3 +356,23 @@ def test_text_let_go_by_the_cheap_search_holds_nothing(text):
     else:
         want = protect._scan(text)
     assert protect._matches(text) == want
+
+
+HANDLE_PIECES = ["@", "#", "@@", "a", "Kim", "_x", "-", ".", "com", " ", "\n", "&", "é", "1", "ß"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(HANDLE_PIECES), max_size=30).map("".join))
+@example("@" * 50 + "a@b.com #tag @@x #1 @-y.z")
+def test_marks_no_address_or_handle_can_follow_are_passed_over(text):
+    """Only an "@" before [\\w-] and a "#" before [A-Za-z_] can start an address or a
+    handle: the spans equal those found when every mark is looked at."""
+    import re
+
+    from textfix import protect
+
+    want = find_protected(text)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(protect, "_AT", re.compile("@"))
+        m.setattr(protect, "_HASH", re.compile("#"))
+        assert find_protected(text) == want
