@@ -149,6 +149,7 @@ PATHOLOGICAL: dict[str, Callable[[], str]] = {
     "1 MB of '. '": lambda: ". " * (MB // 2),
     "1 MB of 'a.'": lambda: "a." * (MB // 2),
     "1 MB of 'Ã©'": lambda: "Ã©" * (MB // 4),
+    "1 MB of '@'": lambda: "@" * MB,
 }
 # Inputs beyond the list that are dense in what textfix acts on: every few bytes
 # an edit, a line to remove or a protected token. Reported, not held to the target.
@@ -158,6 +159,7 @@ DENSE: dict[str, Callable[[], str]] = {
     "1 MB of '&amp; ' (an entity every 6 bytes)": lambda: "&amp; " * (MB // 6),
     "1 MB of '[ad_1]' lines (150 000 lines to remove)": lambda: "[ad_1]\n" * (MB // 7),
     "1 MB of 'U.S. ' (a protected acronym every 5 bytes)": lambda: "U.S. " * (MB // 5),
+    "1 MB of '@a ' (a handle every 3 bytes)": lambda: "@a " * (MB // 3),
 }
 
 
