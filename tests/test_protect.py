@@ -195,26 +195,7 @@ def _apply(text, raw_edits):
 
 
 def _assert_update_equals_a_full_scan(text, raw_edits):
-    edits = []
-    pos = 0
-    for start, length, rep in sorted(raw_edits):
-        start = min(max(start, pos), len(text))
-        end = min(start + length, len(text))
-        if edits and start == end == edits[-1][1] == edits[-1][0]:
-            continue
-        edits.append((start, end, rep))
-        pos = end
-    new = (
-        "".join(
-            [
-                text[prev_end:s] + rep
-                for (s, e, rep), prev_end in zip(
-                    edits, [0] + [e for _, e, _ in edits], strict=False
-                )
-            ]
-        )
-        + text[(edits[-1][1] if edits else 0) :]
-    )
+    edits, new = _apply(text, raw_edits)
     updated = update_protected(text, find_protected(text), edits, new)
     if updated is not None:
         assert updated == find_protected(new)
