@@ -68,10 +68,11 @@ _RIGHT_CLOSE = frozenset(".,;:!?)]}>…—–-/*_~")
 #: after white space or an opening bracket and before a letter, a closing one
 #: after a letter or punctuation and before white space or punctuation): the
 #: marks pair up with nothing to repair or flag. Tested on the unit alone
-#: (``\A``/``\Z`` are its edges, as for :meth:`QuotesFixer._marks`). A
-#: necessary condition only in one direction: a unit that fails it is read
-#: mark by mark (pinned by ``tests/test_quotes.py``). Linear: the marks split
-#: the unit into stretches no quantifier can cross.
+#: (``\A``/``\Z`` are its edges, as for :meth:`QuotesFixer._marks`). A match
+#: is enough to skip the unit; a unit that fails it may still be fine and is
+#: read mark by mark (the skip is pinned to that reading by
+#: ``tests/test_quotes.py``). Linear: the marks split the unit into stretches
+#: no quantifier can cross.
 _PLAIN_QUOTES = regex.compile(
     r"(?:[^\"“”„«»]*+"
     r"(?:(?<=[ \t\n(\[{<—–\-/*_~=:])|(?<![\s\S]))[\"“](?=[\p{L}\p{N}'’‘(\[$£€#@&])"
