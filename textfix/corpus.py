@@ -28,10 +28,11 @@ What this module promises, because people run it over thousands of files:
   the cleaned field's JSON value is replaced inside the line; every other
   byte of the line, key order and spacing included, stays as it was.
   Malformed lines are reported with their line number and passed through.
-* **Parallel runs.** ``jobs > 1`` cleans batches of files (up to 16 files or
-  64 KB: small files travel together, larger ones alone) or of JSONL records in
-  worker processes; results come back in input order and at most a few batches
-  per worker are in flight.
+* **Parallel runs.** Files are cleaned in batches (up to 16 files or 64 KB:
+  small files travel together, larger ones alone). ``jobs > 1`` cleans the
+  batches, or batches of JSONL records, in worker processes forked after the
+  first task ran here (with workers, the first batch is one file); results
+  come back in input order and at most a few batches per worker are in flight.
 """
 
 from __future__ import annotations
