@@ -814,16 +814,7 @@ class CalquesFixer(Fixer):
         """False when ``low[start:end]`` lacks a literal that every match of rule ``i`` holds."""
         if low is None:
             return True
-        if end is None:
-            end = len(low)
-        find = low.find
-        for alternatives in self._needs_b[i]:
-            for lit in alternatives:
-                if find(lit, start, end) >= 0:
-                    break
-            else:
-                return False
-        return True
+        return _holds(low.find, self._needs_b[i], start, len(low) if end is None else end)
 
     def _group_starts(self, text: str, low: bytes | None) -> dict[int, list[int]]:
         """Per group of rules, where the words starting with one of its anchors
