@@ -11,7 +11,7 @@
 from textfix.fixers.grammar import GrammarError
 from textfix.model import Document, Edit, Example, Fixer, Flag, Result, Rule
 from textfix.options import Options
-from textfix.pipeline import Pipeline, build_pipeline, clean, default_fixers
+from textfix.pipeline import Pipeline, build_pipeline, clean, clean_many, default_fixers
 
 __all__ = [
     "Document",
@@ -26,6 +26,7 @@ __all__ = [
     "Rule",
     "build_pipeline",
     "clean",
+    "clean_many",
     "default_fixers",
     "rules",
 ]
