@@ -369,6 +369,7 @@ def section_throughput(rep: Report, docs: list[str], repeat: int) -> None:
     warm_up()
     cases: list[tuple[str, Callable[[], object]]] = [
         ("textfix.clean() default pipeline", lambda: [textfix.clean(d) for d in docs]),
+        ("textfix.clean_many() default pipeline", lambda: list(textfix.clean_many(docs))),
         (
             "textfix.clean(ignore=['lexicon'])",
             lambda: [textfix.clean(d, ignore=["lexicon"]) for d in docs],
@@ -385,7 +386,12 @@ def section_throughput(rep: Report, docs: list[str], repeat: int) -> None:
     ]
     if cleantext_clean is not None:
         cases.append(("clean-text clean() (defaults)", lambda: [cleantext_clean(d) for d in docs]))
-    times = {name: best_of(fn, repeat) for name, fn in cases}
+    # rounds that each time every case in turn, so that no case has the machine's
+    # quieter or busier minute to itself; each case's best round counts
+    times = {name: float("inf") for name, _ in cases}
+    for _ in range(repeat):
+        for name, fn in cases:
+            times[name] = min(times[name], best_of(fn, 1))
     ftfy_t = times["ftfy.fix_text (defaults)"]
     rows = [[name, f"{size / t:.2f}", f"{ftfy_t / t:.2f}×"] for name, t in times.items()]
     # does textfix produce ftfy's encoding repairs?
@@ -397,14 +403,18 @@ def section_throughput(rep: Report, docs: list[str], repeat: int) -> None:
 
     left = sum(is_bad(textfix.clean(d).text) for d in docs)
     ratio = ftfy_t / times["textfix.clean() default pipeline"]
+    many = ftfy_t / times["textfix.clean_many() default pipeline"]
     rep.table(
         "Throughput on the benchmark corpus",
         ["pipeline", "MB/s", "speed vs ftfy.fix_text"],
         rows,
         note=(
-            f"{len(docs)} documents, {size:.1f} MB of UTF-8, best of {repeat} runs. "
-            f"Target: default pipeline ≥ {TARGET_FTFY_RATIO}× ftfy.fix_text — "
-            f"measured {ratio:.2f}× ({'met' if ratio >= TARGET_FTFY_RATIO else 'MISSED'}). "
+            f"{len(docs)} documents, {size:.1f} MB of UTF-8, best of {repeat} rounds that each "
+            f"time every row in turn. `clean_many` cleans the same documents in batches, one "
+            f"fixer at a time over a batch, with the same results. "
+            f"Target: default pipeline ≥ {TARGET_FTFY_RATIO}× ftfy.fix_text — measured "
+            f"{ratio:.2f}× with `clean()` and {many:.2f}× with `clean_many()` "
+            f"({'met' if max(ratio, many) >= TARGET_FTFY_RATIO else 'MISSED'}). "
             f"textfix's encoding fixer gives exactly ftfy's damage-only output on "
             f"{same}/{len(docs)} documents (the others differ where ftfy stops decoding "
             f"HTML entities for the rest of a document after its first '<', or where textfix "
@@ -416,7 +426,8 @@ def section_throughput(rep: Report, docs: list[str], repeat: int) -> None:
     enc_ratio = ftfy_t / times["textfix.clean(select=['encoding'])"]
     lex_ratio = ftfy_t / times["textfix.clean(ignore=['lexicon'])"]
     rep.notes.append(
-        f"default pipeline vs ftfy.fix_text: {ratio:.2f}× (without the lexicon fixer: "
+        f"default pipeline vs ftfy.fix_text: {ratio:.2f}× ({many:.2f}× with clean_many; "
+        f"without the lexicon fixer: "
         f"{lex_ratio:.2f}×; encoding fixer alone: {enc_ratio:.2f}×)"
     )
     rep.speed = size / times["textfix.clean() default pipeline"]
@@ -754,7 +765,7 @@ def main(argv: list[str] | None = None) -> int:
     corpus_mb = args.corpus_mb or (0.5 if args.quick else 2.0)
     jsonl_mb = args.jsonl_mb or (10 if args.quick else 100)
     sizes = [10_000, MB] + ([] if args.quick else [16 * MB, 64 * MB])
-    repeat = 1 if args.quick else 2
+    repeat = 1 if args.quick else 3
 
     info = machine()
     load_start = os.getloadavg()
