@@ -55,7 +55,7 @@ import pathspec
 
 from textfix.model import Result, unified_diff
 from textfix.options import Options
-from textfix.pipeline import build_pipeline
+from textfix.pipeline import batches, build_pipeline
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -601,21 +601,6 @@ def clean_text(
     return cleaned, entry
 
 
-def process_text_file(target: Target, settings: Settings, *, sync_folder: bool = True) -> Entry:
-    """Read, clean and (depending on the mode) write one text file.
-
-    ``sync_folder=False``: the caller fsyncs the folder of a written file
-    (see :class:`AtomicWriter`)."""
-    read = _read_text_file(target, settings)
-    if isinstance(read, Entry):
-        return read
-    try:
-        outcome: Result | Exception = build_pipeline(target.options).clean(read[0])
-    except Exception as exc:  # a fixer or a user pattern failed: report, go on
-        outcome = exc
-    return _finish_text_file(target, settings, read, outcome, sync_folder=sync_folder)
-
-
 def _read_text_file(target: Target, settings: Settings) -> Entry | tuple[str, Layout, bytes]:
     """The decoded text, its layout and bytes; or the entry that says why there is none."""
     try:
@@ -636,10 +621,9 @@ def _finish_text_file(
     settings: Settings,
     read: tuple[str, Layout, bytes],
     outcome: Result | Exception,
-    *,
-    sync_folder: bool,
 ) -> Entry:
-    """The entry of a file cleaned into ``outcome``, written when the mode says so."""
+    """The entry of a file cleaned into ``outcome``, written when the mode says so
+    (its folder is left for the caller to fsync: see :class:`AtomicWriter`)."""
     text, layout, data = read
     if isinstance(outcome, Exception):
         return Entry(target.display, error=f"cleaning failed: {type(outcome).__name__}: {outcome}")
@@ -667,7 +651,7 @@ def _finish_text_file(
             target.dest,
             new,
             target.src if settings.mode == "fix" else None,
-            sync_folder=sync_folder,
+            sync_folder=False,
         )
     except OSError as exc:
         entry.error = f"cannot write {target.dest}: {exc.strerror or exc}"
@@ -677,7 +661,8 @@ def _finish_text_file(
 
 
 def process_text_files(targets: Sequence[Target], settings: Settings) -> list[Entry]:
-    """:func:`process_text_file` on several files, in order (one task).
+    """Read, clean and (depending on the mode) write several text files, in order
+    (one task).
 
     The files that share options are cleaned together
     (:meth:`~textfix.pipeline.Pipeline.clean_batch`), one fixer at a time
@@ -696,9 +681,7 @@ def process_text_files(targets: Sequence[Target], settings: Settings) -> list[En
         for i, outcome in zip(idx, build_pipeline(options).clean_batch(texts), strict=True):
             outcomes[i] = outcome
     entries = [
-        r
-        if isinstance(r, Entry)
-        else _finish_text_file(t, settings, r, outcomes[i], sync_folder=False)  # type: ignore[arg-type]
+        r if isinstance(r, Entry) else _finish_text_file(t, settings, r, outcomes[i])  # type: ignore[arg-type]
         for i, (t, r) in enumerate(zip(targets, reads, strict=True))
     ]
     sync_folders(
@@ -827,7 +810,8 @@ def process_jsonl_batch(
             if idv is not None:
                 rid = idv if isinstance(idv, str) else json.dumps(idv)
         todo.append((len(out) - 1, n, s, bom, ending, value, rid))
-    outcomes = build_pipeline(options).clean_batch([t[5] for t in todo])
+    pipeline = build_pipeline(options)
+    outcomes = [o for chunk in batches([t[5] for t in todo]) for o in pipeline.clean_batch(chunk)]
     for (slot, n, s, bom, ending, value, rid), result in zip(todo, outcomes, strict=True):
         if isinstance(result, Exception):
             entries.append(
@@ -1020,7 +1004,7 @@ class Runner:
                 try:
                     size += os.stat(t.src).st_size
                 except OSError:
-                    pass  # process_text_file reports it
+                    pass  # process_text_files reports it
                 if len(batch) >= limit or size >= FILE_BATCH_BYTES:
                     yield (process_text_files, (batch, s))
                     batch, size = [], 0
@@ -1177,5 +1161,4 @@ __all__ = [
     "looks_binary",
     "ordered_map",
     "process_jsonl_batch",
-    "process_text_file",
 ]
