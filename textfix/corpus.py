@@ -672,13 +672,26 @@ def process_text_files(targets: Sequence[Target], settings: Settings) -> list[En
     """
     reads = [_read_text_file(t, settings) for t in targets]
     outcomes: list[Result | Exception | None] = [None] * len(targets)
-    by_options: dict[Options, list[int]] = {}
+    #: the files to clean, grouped by their options (in order of first appearance)
+    groups: list[tuple[Options, list[int]]] = []
+    group_of: dict[Options, int] = {}
     for i, (t, r) in enumerate(zip(targets, reads, strict=True)):
-        if not isinstance(r, Entry):
-            by_options.setdefault(t.options, []).append(i)
-    for options, idx in by_options.items():
+        if isinstance(r, Entry):
+            continue
+        try:
+            g = group_of.setdefault(t.options, len(groups))
+        except TypeError:  # options that cannot be hashed: alone (the pipeline says why)
+            g = len(groups)
+        if g == len(groups):
+            groups.append((t.options, []))
+        groups[g][1].append(i)
+    for options, idx in groups:
         texts = [reads[i][0] for i in idx]  # type: ignore[index]
-        for i, outcome in zip(idx, build_pipeline(options).clean_batch(texts), strict=True):
+        try:
+            got = build_pipeline(options).clean_batch(texts)
+        except Exception as exc:  # no pipeline for these options: each of its files says so
+            got = [exc] * len(idx)
+        for i, outcome in zip(idx, got, strict=True):
             outcomes[i] = outcome
     entries = [
         r if isinstance(r, Entry) else _finish_text_file(t, settings, r, outcomes[i])  # type: ignore[arg-type]
