@@ -137,11 +137,73 @@ def test_jsonl_records_are_cleaned_together_and_reported_in_line_order(
     assert res.lines[1:4] == lines[1:4] and res.changed == 2
 
 
-def test_edits_of_a_batch_replay_on_each_input() -> None:
-    batch = [p * 3 for p in PIECES]
-    for text, r in zip(batch, textfix.clean_many(batch), strict=True):
-        out = text
-        for e in sorted(r.edits, key=lambda e: e.start, reverse=True):
-            assert isinstance(e, Edit)
-            out = out[: e.start] + e.replacement + out[e.end :]
-        assert out == r.text
+def test_many_batches_with_failures_mixed_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Across several batches (7 texts each here), each text gets its own outcome."""
+    monkeypatch.setattr("textfix.pipeline.BATCH", 7)
+    pipeline = Pipeline([*default_fixers(Options()), _Boom()])
+    batch = [PIECES[i % len(PIECES)] * (1 + i % 3) for i in range(40)]
+    batch[9] = batch[30] = "A BOOM.Here"
+    outcomes = [o for chunk in batches(batch) for o in pipeline.clean_batch(chunk)]
+    assert [type(o).__name__ for o in outcomes].count("RuntimeError") == 2
+    for text, outcome in zip(batch, outcomes, strict=True):
+        if "BOOM" in text:
+            assert isinstance(outcome, RuntimeError)
+        else:
+            assert outcome == pipeline.clean(text)
+    clean_texts = [t for t in batch if "BOOM" not in t]
+    assert list(pipeline.clean_many(clean_texts)) == outcomes[:9] + outcomes[10:30] + outcomes[31:]
+
+
+def test_results_read_before_a_failing_source_are_not_lost() -> None:
+    def source():  # type: ignore[no-untyped-def]
+        yield "It ended.Then.."
+        yield "Fine."
+        raise OSError("the reader failed")
+
+    got = []
+    with pytest.raises(OSError, match="the reader failed"):
+        for r in textfix.clean_many(source()):
+            got.append(r.text)
+    assert got == ["It ended. Then.", "Fine."]
+
+
+def test_one_text_is_not_a_collection_of_texts() -> None:
+    pipeline = build_pipeline(Options())
+    with pytest.raises(TypeError, match="for one text use clean"):
+        list(pipeline.clean_many("one text"))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="for one text use clean"):
+        pipeline.clean_batch("one text")  # type: ignore[arg-type]
+
+
+def test_a_group_of_files_without_a_pipeline_fails_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files are grouped by their options; options that cannot make a pipeline (a
+    pack gone, options that cannot be hashed) fail their own files only."""
+    real = build_pipeline
+
+    def build(options: Options) -> Pipeline:
+        if options.source_lang == "fr":
+            raise ValueError("pack vanished")
+        return real(options)
+
+    monkeypatch.setattr("textfix.corpus.build_pipeline", build)
+    french = Options(source_lang="fr")
+    unhashable = Options(select=["spacing"])  # type: ignore[arg-type]
+    targets = []
+    for i, options in enumerate((Options(), french, unhashable, Options(), french)):
+        p = tmp_path / f"f{i}.txt"
+        p.write_text("It ended.Then it began.", encoding="utf-8")
+        targets.append(Target(str(p), p.name, "text", dest=str(p), options=options))
+    entries = process_text_files(targets, Settings(mode="fix"))
+    assert [e.error for e in entries] == [
+        None,
+        "cleaning failed: ValueError: pack vanished",
+        "cleaning failed: TypeError: unhashable type: 'list'",
+        None,
+        "cleaning failed: ValueError: pack vanished",
+    ]
+    assert [e.written for e in entries] == [True, False, False, True, False]
+    fixed = [(tmp_path / f"f{i}.txt").read_text(encoding="utf-8") for i in range(5)]
+    assert fixed[0] == fixed[3] == "It ended. Then it began."
+    assert fixed[1] == fixed[2] == fixed[4] == "It ended.Then it began."

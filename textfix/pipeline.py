@@ -373,6 +373,8 @@ class Pipeline:
         come a batch at a time. An exception from a text is raised in its place,
         after the results of the texts before it.
         """
+        if isinstance(texts, (str, bytes)):
+            raise TypeError("clean_many takes a collection of texts; for one text use clean()")
         for chunk in batches(texts):
             for outcome in self.clean_batch(chunk):
                 if isinstance(outcome, Exception):
@@ -389,8 +391,11 @@ class Pipeline:
         on the benchmark corpus, and a cache simulation (cachegrind, a 512 KB
         second-level cache) counted 1.8× as many misses. Each text goes
         through exactly the steps :meth:`clean` takes, so the results are the
-        same. A text that fails does not stop the others.
+        same (a subclass's own ``clean`` is not called). A text that fails does
+        not stop the others.
         """
+        if isinstance(texts, (str, bytes)):
+            raise TypeError("clean_batch takes a sequence of texts; for one text use clean()")
         outcomes: list[Result | Exception | None] = [None] * len(texts)
         #: each text still running: its steps and the (pass, fixer) it runs next
         running: dict[int, tuple[Generator[tuple[int, int], None, Result], tuple[int, int]]] = {}
@@ -475,10 +480,20 @@ def _disjoint(edits: list[Edit]) -> list[Edit]:
 def batches(items: Iterable[T], text_of: Callable[[T], Any] | None = None) -> Iterator[list[T]]:
     """``items`` in lists of at most :data:`BATCH` items whose texts (``text_of(item)``,
     else the item) hold about :data:`BATCH_CHARS` characters at most; a longer
-    text makes a batch of its own."""
+    text makes a batch of its own. If reading ``items`` raises, the items read
+    before make a last batch, and then the exception is raised."""
     chunk: list[T] = []
     size = 0
-    for item in items:
+    it = iter(items)
+    while True:
+        try:
+            item = next(it)
+        except StopIteration:
+            break
+        except Exception:
+            if chunk:  # the items read before the failure are not lost with it
+                yield chunk
+            raise
         text = item if text_of is None else text_of(item)
         n = len(text) if isinstance(text, str) else 0
         if chunk and size + n > BATCH_CHARS:
