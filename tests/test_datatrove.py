@@ -121,3 +121,37 @@ def test_bad_options_fail_early_and_formatter_pickles():
         TextfixFormatter(no_such_option=True)
     fmt = pickle.loads(pickle.dumps(TextfixFormatter(source_lang="fr")))
     assert fmt.options == {"source_lang": "fr"}
+
+
+def test_documents_are_cleaned_in_batches_with_clean_s_results_in_order():
+    docs = [Document(text=PASSAGES[i % len(PASSAGES)] * (1 + i % 2), id=str(i)) for i in range(70)]
+    texts = [d.text for d in docs]
+    out = list(TextfixFormatter().run(iter(docs)))  # 70 documents: two batches
+    assert [d.id for d in out] == [str(i) for i in range(70)]
+    assert [d.text for d in out] == [textfix.clean(t).text for t in texts]
+
+
+def test_a_failing_reader_loses_none_of_the_documents_read_before_it():
+    def reader():
+        yield Document(text="It ended.Then..", id="a")
+        yield Document(text="Fine.", id="b")
+        raise OSError("the reader failed")
+
+    got = []
+    with pytest.raises(OSError, match="the reader failed"):
+        for doc in TextfixFormatter().run(reader()):
+            got.append((doc.id, doc.text))
+    assert got == [("a", "It ended. Then."), ("b", "Fine.")]
+
+
+def test_a_clean_replaced_on_the_instance_is_still_called():
+    fmt = TextfixFormatter()
+    seen = []
+
+    def clean(text):
+        seen.append(text)
+        return textfix.clean(text.upper())
+
+    fmt.clean = clean
+    (out,) = list(fmt.run(iter([Document(text="quiet words", id="z")])))
+    assert seen == ["quiet words"] and out.text == "QUIET WORDS"

@@ -22,7 +22,9 @@ Each document's text is replaced by ``textfix.clean(text, **options).text``
 and ``doc.metadata["textfix"]`` records what changed: ``{"changed": bool,
 "edits": {rule: count}, "flags": {rule: count}}``, plus the flags themselves
 (offsets into the text as it was read) when ``record_flags=True``. The
-pipeline's statistics count changed documents and edits per rule.
+pipeline's statistics count changed documents and edits per rule. Documents
+are cleaned a batch at a time (up to 64, see :meth:`textfix.Pipeline.clean_many`),
+so the step's time statistics are per batch.
 
 The formatter keeps only its options, not a built pipeline: it is pickled to
 every worker, and each worker builds (and caches) its own pipeline on first use.
@@ -77,7 +79,7 @@ class TextfixFormatter(BaseFormatter):
         calls, a batch of documents at a time. The pipeline cleans them together
         (:meth:`textfix.Pipeline.clean_batch`); a subclass that overrides
         :meth:`clean` has its ``clean`` called on each text instead."""
-        if type(self).clean is TextfixFormatter.clean:
+        if type(self).clean is TextfixFormatter.clean and "clean" not in vars(self):
             return build_pipeline(self.opts).clean_batch(texts)
         out: list[Result | Exception] = []
         for text in texts:
