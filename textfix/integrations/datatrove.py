@@ -77,8 +77,8 @@ class TextfixFormatter(BaseFormatter):
     def clean_batch(self, texts: list[str]) -> list[Result | Exception]:
         """Each text's result, or the exception cleaning it raised; what :meth:`run`
         calls, a batch of documents at a time. The pipeline cleans them together
-        (:meth:`textfix.Pipeline.clean_batch`); a subclass that overrides
-        :meth:`clean` has its ``clean`` called on each text instead."""
+        (:meth:`textfix.Pipeline.clean_batch`); when a subclass or the instance
+        replaces :meth:`clean`, that ``clean`` is called on each text instead."""
         if type(self).clean is TextfixFormatter.clean and "clean" not in vars(self):
             return build_pipeline(self.opts).clean_batch(texts)
         out: list[Result | Exception] = []
