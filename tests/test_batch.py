@@ -170,7 +170,9 @@ def test_results_read_before_a_failing_source_are_not_lost() -> None:
 def test_one_text_is_not_a_collection_of_texts() -> None:
     pipeline = build_pipeline(Options())
     with pytest.raises(TypeError, match="for one text use clean"):
-        list(pipeline.clean_many("one text"))  # type: ignore[arg-type]
+        pipeline.clean_many("one text")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="for one text use clean"):
+        textfix.clean_many("one text")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="for one text use clean"):
         pipeline.clean_batch("one text")  # type: ignore[arg-type]
 

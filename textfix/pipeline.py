@@ -373,8 +373,11 @@ class Pipeline:
         come a batch at a time. An exception from a text is raised in its place,
         after the results of the texts before it.
         """
-        if isinstance(texts, (str, bytes)):
+        if isinstance(texts, (str, bytes)):  # said now, not at the first result
             raise TypeError("clean_many takes a collection of texts; for one text use clean()")
+        return self._clean_many(texts)
+
+    def _clean_many(self, texts: Iterable[str]) -> Iterator[Result]:
         for chunk in batches(texts):
             for outcome in self.clean_batch(chunk):
                 if isinstance(outcome, Exception):
